@@ -1,0 +1,83 @@
+#include "downloader.h"
+
+#include "transferengine.h"
+
+namespace Background {
+
+class DownloaderPrivate
+{
+public:
+    SessionConfiguration configuration;
+    std::shared_ptr<TransferEngine> engine;
+};
+
+Downloader::Downloader(QObject *parent)
+    : Downloader(SessionConfiguration(), parent)
+{}
+
+Downloader::Downloader(const SessionConfiguration &configuration, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<DownloaderPrivate>())
+{
+    qRegisterMetaType<NetworkResponse>();
+    d->configuration = configuration;
+    d->engine = TransferEngine::forConfiguration(configuration);
+    TransferEngine *engine = d->engine.get();
+    connect(engine, &TransferEngine::progress, this, &Downloader::progress);
+    connect(engine, &TransferEngine::finished, this, &Downloader::finished);
+    connect(engine, &TransferEngine::pendingChanged, this, &Downloader::pendingIdentifiersChanged);
+}
+
+Downloader::~Downloader() = default;
+
+SessionConfiguration Downloader::configuration() const { return d->configuration; }
+
+NetworkResponse::Error Downloader::storeError() const { return d->engine->store().error(); }
+QString Downloader::storeErrorString() const { return d->engine->store().errorString(); }
+
+QFuture<NetworkResponse> Downloader::networkResponse(const QNetworkRequest &request,
+                                                     const QString &identifier,
+                                                     const QString &destinationPath)
+{
+    return networkResponse(request, identifier, destinationPath, DownloadOptions());
+}
+
+QFuture<NetworkResponse> Downloader::networkResponse(const QNetworkRequest &request,
+                                                     const QString &identifier,
+                                                     const QString &destinationPath,
+                                                     const DownloadOptions &options)
+{
+    return d->engine->download(request, identifier, destinationPath, options, d->configuration);
+}
+
+QFuture<NetworkResponse> Downloader::resume(const QString &identifier)
+{
+    return d->engine->resume(identifier, d->configuration);
+}
+
+QStringList Downloader::pendingIdentifiers() const
+{
+    return d->engine->store().unfinishedIdentifiers();
+}
+
+QList<TransferInfo> Downloader::transfers() const
+{
+    QList<TransferInfo> out;
+    const QList<TransferRow> rows = d->engine->store().all();
+    out.reserve(rows.size());
+    for (const TransferRow &row : rows)
+        out.append(row.toInfo());
+    return out;
+}
+
+std::optional<TransferInfo> Downloader::transfer(const QString &identifier) const
+{
+    if (const auto row = d->engine->store().find(identifier))
+        return row->toInfo();
+    return std::nullopt;
+}
+
+bool Downloader::forget(const QString &identifier) { return d->engine->forget(identifier); }
+bool Downloader::cancel(const QString &identifier) { return d->engine->cancel(identifier); }
+
+} // namespace Background

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "background_export.h"
+#include "networkresponse.h"
+#include "sessionconfiguration.h"
+#include "transferinfo.h"
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtNetwork/QNetworkRequest>
+
+#include <memory>
+#include <optional>
+
+namespace Background {
+
+class DownloaderPrivate;
+
+struct DownloadOptions
+{
+    QByteArray expectedSha256; // hex; empty: not checked
+};
+
+// Restart-safe downloads named by an identifier the app chooses.
+//
+// Calling networkResponse() again with the same identifier, in this process or after a
+// restart, joins the running transfer, resumes it from the bytes on disk, or answers with
+// the kept result, until forget() drops it.
+class BACKGROUND_EXPORT Downloader : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
+
+public:
+    explicit Downloader(QObject *parent = nullptr);
+    explicit Downloader(const SessionConfiguration &configuration, QObject *parent = nullptr);
+    ~Downloader() override;
+
+    SessionConfiguration configuration() const;
+
+    // NoError when the store opened; otherwise every call answers Failed with StoreError.
+    NetworkResponse::Error storeError() const;
+    QString storeErrorString() const;
+
+    QFuture<NetworkResponse> networkResponse(const QNetworkRequest &request,
+                                             const QString &identifier,
+                                             const QString &destinationPath);
+    QFuture<NetworkResponse> networkResponse(const QNetworkRequest &request,
+                                             const QString &identifier,
+                                             const QString &destinationPath,
+                                             const DownloadOptions &options);
+
+    // Continue an unfinished transfer with the request the store remembers (sensitive headers
+    // are not remembered). A finished one answers with its kept result.
+    QFuture<NetworkResponse> resume(const QString &identifier);
+
+    // Unfinished transfers in the store, whichever process started them.
+    QStringList pendingIdentifiers() const;
+    QList<TransferInfo> transfers() const;
+    std::optional<TransferInfo> transfer(const QString &identifier) const;
+
+public Q_SLOTS:
+    // Drop a kept result; the file at the destination stays. False if there was none.
+    bool forget(const QString &identifier);
+    // Stop an unfinished transfer and delete its partial data; its futures end Failed/Canceled.
+    bool cancel(const QString &identifier);
+
+Q_SIGNALS:
+    void progress(const QString &identifier, qint64 bytesReceived, qint64 bytesTotal);
+    void finished(const QString &identifier, const Background::NetworkResponse &response);
+    void pendingIdentifiersChanged();
+
+private:
+    std::unique_ptr<DownloaderPrivate> d;
+};
+
+} // namespace Background

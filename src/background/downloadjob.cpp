@@ -1,0 +1,642 @@
+#include "downloadjob.h"
+
+#include "clock.h"
+#include "fileops.h"
+#include "httprules.h"
+#include "logging.h"
+#include "transferengine.h"
+
+#include <QtCore/QFileInfo>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkReply>
+
+namespace Background {
+
+namespace {
+constexpr qint64 kReadChunk = 256 * 1024;
+constexpr qint64 kReadBufferSize = 1024 * 1024; // Qt's 0 means unbounded: never use it
+constexpr int kProgressIntervalMs = 100;
+
+HeaderList replyHeaders(const QNetworkReply *reply)
+{
+    HeaderList out;
+    const auto pairs = reply->rawHeaderPairs();
+    for (const auto &p : pairs)
+        out.append(p);
+    return out;
+}
+
+} // namespace
+
+void DownloadJob::ReplyDeleter::operator()(QNetworkReply *reply) const
+{
+    if (reply) {
+        reply->disconnect();
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+DownloadJob::DownloadJob(TransferEngine *engine,
+                         const TransferRow &row,
+                         const QNetworkRequest &request,
+                         const SessionConfiguration &configuration)
+    : m_engine(engine)
+    , m_row(row)
+    , m_request(request)
+    , m_config(configuration)
+    , m_currentUrl(row.url)
+{
+    m_buffer.resize(kReadChunk);
+    m_stallTimer.setSingleShot(true);
+    m_stallTimer.setInterval(m_config.stallTimeout());
+    connect(&m_stallTimer, &QTimer::timeout, this, &DownloadJob::onStalled);
+    m_rateTimer.setSingleShot(true);
+    connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &DownloadJob::checkDue);
+    connect(m_engine->clock(), &Clock::advanced, this, &DownloadJob::checkDue);
+}
+
+DownloadJob::~DownloadJob() = default;
+
+void DownloadJob::start()
+{
+    if (m_row.state == TransferInfo::State::Waiting
+        && m_row.nextAttemptAt > m_engine->clock()->nowMs()) {
+        scheduleRetry(); // a restart must not retry before the persisted due time
+        return;
+    }
+    beginAttempt();
+}
+
+void DownloadJob::stop()
+{
+    m_finalizing = true;
+    m_stallTimer.stop();
+    m_rateTimer.stop();
+    m_retryTimer.stop();
+    m_reply.reset();
+    if (m_file.isOpen()) {
+        checkpoint(true);
+        m_file.close();
+    }
+}
+
+void DownloadJob::cancel()
+{
+    stop();
+    QFile::remove(m_row.partialPath);
+}
+
+bool DownloadJob::prepareOffset()
+{
+    if (!m_file.isOpen()) {
+        m_file.setFileName(m_row.partialPath);
+        const bool existed = m_file.exists();
+        if (!m_file.open(QIODevice::ReadWrite)) {
+            finalize(NetworkResponse::failure(m_row.identifier,
+                                              NetworkResponse::Error::LocalIoError,
+                                              QStringLiteral("Cannot open %1: %2")
+                                                      .arg(m_row.partialPath, m_file.errorString())));
+            return false;
+        }
+        if (!existed)
+            FileOps::makePrivate(m_row.partialPath, false);
+    }
+    const qint64 onDisk = m_file.size();
+    const QByteArray boot = FileOps::bootId();
+    // Same boot: the page cache still holds what was written, even after SIGKILL.
+    // After a reboot only the fsynced checkpoint is known to be on the disk.
+    qint64 offset = (!boot.isEmpty() && boot == m_row.checkpointBootId)
+                            ? onDisk
+                            : qMin(onDisk, m_row.durableOffset);
+    if (offset > 0 && Http::ifRangeValidator(m_row.etag, m_row.lastModified).isEmpty()) {
+        qCInfo(lcDownload) << m_row.identifier << "has no validator to prove the entity unchanged;"
+                           << "starting over";
+        offset = 0;
+    }
+    if (offset != onDisk && !m_file.resize(offset)) {
+        finalize(NetworkResponse::failure(m_row.identifier,
+                                          NetworkResponse::Error::LocalIoError,
+                                          QStringLiteral("Cannot truncate %1: %2")
+                                                  .arg(m_row.partialPath, m_file.errorString())));
+        return false;
+    }
+    m_file.seek(offset);
+    m_offset = offset;
+    return true;
+}
+
+void DownloadJob::beginAttempt()
+{
+    m_finalizing = false;
+    if (!prepareOffset())
+        return;
+    m_received = 0;
+    m_accepted = false;
+    m_completeBy416 = false;
+    m_stalled = false;
+    m_status = 0;
+    m_progressThisAttempt = false;
+    m_total = m_row.total;
+
+    QNetworkRequest req = m_request;
+    req.setUrl(m_currentUrl);
+    // Qt would otherwise ask for gzip and decompress it, and byte ranges would no longer
+    // refer to the bytes we have.
+    req.setRawHeader("Accept-Encoding", "identity");
+    req.setRawHeader("Range", QByteArray());
+    req.setRawHeader("If-Range", QByteArray());
+    if (m_offset > 0) {
+        req.setRawHeader("Range", "bytes=" + QByteArray::number(m_offset) + '-');
+        req.setRawHeader("If-Range", Http::ifRangeValidator(m_row.etag, m_row.lastModified));
+    }
+    // Redirects are ours to follow: Qt's policy would forward credentials to other origins.
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+
+    m_row.attempts += 1;
+    m_row.state = TransferInfo::State::Running;
+    m_row.resumedFrom = m_offset;
+    m_engine->store().saveAttemptState(m_row.identifier, m_row);
+    qCInfo(lcDownload).noquote() << m_row.identifier << "attempt" << m_row.attempts << "from"
+                                 << m_offset << m_currentUrl.toDisplayString();
+
+    m_reply.reset(m_engine->network()->get(req));
+    m_reply->setReadBufferSize(m_config.maximumRate() > 0
+                                       ? qBound<qint64>(16 * 1024, m_config.maximumRate() / 4,
+                                                        kReadBufferSize)
+                                       : kReadBufferSize);
+    connect(m_reply.get(), &QNetworkReply::metaDataChanged, this, &DownloadJob::onMetaDataChanged);
+    connect(m_reply.get(), &QNetworkReply::readyRead, this, &DownloadJob::onReadyRead);
+    connect(m_reply.get(), &QNetworkReply::finished, this, &DownloadJob::onReplyFinished);
+    m_stallTimer.start();
+    m_checkpointClock.start();
+    m_progressClock.start();
+    m_rateClock.start();
+    m_rateConsumed = 0;
+    m_lastCheckpoint = m_offset;
+}
+
+void DownloadJob::restartFromZero()
+{
+    m_file.resize(0);
+    m_file.seek(0);
+    m_offset = 0;
+    m_row.etag.clear();
+    m_row.lastModified.clear();
+    m_row.total = -1;
+    m_engine->store().saveEntity(m_row.identifier, 0, -1, {}, {}, FileOps::bootId());
+}
+
+void DownloadJob::onMetaDataChanged()
+{
+    if (!m_reply || m_status != 0)
+        return;
+    m_stallTimer.start();
+    m_status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (m_status == 200) {
+        if (m_offset > 0) {
+            qCInfo(lcDownload) << m_row.identifier << "server sent the whole entity; starting over";
+            m_file.resize(0);
+            m_file.seek(0);
+            m_offset = 0;
+        }
+        const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
+        m_total = length.isValid() ? length.toLongLong() : -1;
+    } else if (m_status == 206) {
+        const auto range = Http::parseContentRange(m_reply->rawHeader("Content-Range"));
+        if (!range || range->isUnsatisfied() || range->first != m_offset) {
+            qCWarning(lcDownload) << m_row.identifier << "206 with Content-Range"
+                                  << m_reply->rawHeader("Content-Range") << "for offset"
+                                  << m_offset << "; starting over";
+            abortReply();
+            restartFromZero();
+            transient(NetworkResponse::Error::Interrupted,
+                      QStringLiteral("The server answered with a range that does not start at "
+                                     "the local offset"),
+                      206, std::nullopt, {});
+            return;
+        }
+        m_total = range->complete;
+    } else if (m_status == 416) {
+        const auto range = Http::parseContentRange(m_reply->rawHeader("Content-Range"));
+        if (range && range->isUnsatisfied() && range->complete == m_offset && m_offset > 0) {
+            m_completeBy416 = true; // everything is already on disk
+            m_total = m_offset;
+            return;
+        }
+        abortReply();
+        restartFromZero();
+        transient(NetworkResponse::Error::Interrupted,
+                  QStringLiteral("The server refused the range and the local data does not "
+                                 "match its size"),
+                  416, std::nullopt, {});
+        return;
+    } else {
+        return; // redirects and errors are handled when the reply finishes; the body is ignored
+    }
+    m_accepted = true;
+    m_row.etag = m_reply->rawHeader("ETag");
+    m_row.lastModified = m_reply->rawHeader("Last-Modified");
+    m_row.total = m_total;
+    // The validators are stored with the offset they belong to, before any byte is written.
+    if (!m_engine->store().saveEntity(m_row.identifier, m_offset, m_total, m_row.etag,
+                                      m_row.lastModified, FileOps::bootId())) {
+        abortReply();
+        finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
+                                          QStringLiteral("The transfer was removed from the store")));
+        return;
+    }
+    m_lastCheckpoint = m_offset;
+    emitProgress(true);
+}
+
+void DownloadJob::onReadyRead()
+{
+    m_stallTimer.start();
+    if (!m_rateTimer.isActive())
+        readAvailable();
+}
+
+void DownloadJob::readAvailable()
+{
+    if (!m_reply || !m_accepted)
+        return;
+    const qint64 rate = m_config.maximumRate();
+    while (m_reply->bytesAvailable() > 0) {
+        qint64 want = kReadChunk;
+        if (rate > 0) {
+            const qint64 allowance = rate * m_rateClock.elapsed() / 1000 - m_rateConsumed;
+            if (allowance <= 0) {
+                // Leave the data in Qt's bounded buffer; TCP pushes back on the server.
+                const qint64 waitMs = qMax<qint64>(10, (-allowance * 1000) / rate + 10);
+                m_rateTimer.start(int(qMin<qint64>(waitMs, 200)));
+                break;
+            }
+            want = qMin(want, allowance);
+        }
+        const qint64 n = m_reply->read(m_buffer.data(), want);
+        if (n <= 0)
+            break;
+        if (m_file.write(m_buffer.constData(), n) != n) {
+            const QString why = m_file.errorString();
+            abortReply();
+            finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::LocalIoError,
+                                              QStringLiteral("Cannot write %1: %2")
+                                                      .arg(m_row.partialPath, why)));
+            return;
+        }
+        m_received += n;
+        m_rateConsumed += n;
+        m_progressThisAttempt = true;
+        m_stallTimer.start();
+    }
+    if (!checkpoint(false))
+        return;
+    emitProgress(false);
+}
+
+bool DownloadJob::checkpoint(bool force)
+{
+    const qint64 end = m_offset + m_received;
+    if (end == m_lastCheckpoint)
+        return true;
+    if (!force && m_checkpointClock.elapsed() < m_config.checkpointInterval().count())
+        return true;
+    m_checkpointClock.restart();
+    FileOps::syncFile(m_file);
+    m_lastCheckpoint = end;
+    if (m_engine->store().saveCheckpoint(m_row.identifier, end, FileOps::bootId()))
+        return true;
+    // The row is gone: another process canceled the transfer.
+    abortReply();
+    finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
+                                      QStringLiteral("The transfer was canceled")));
+    return false;
+}
+
+void DownloadJob::emitProgress(bool force)
+{
+    if (!force && m_progressClock.elapsed() < kProgressIntervalMs)
+        return;
+    m_progressClock.restart();
+    Q_EMIT progress(m_offset + m_received, m_total);
+}
+
+void DownloadJob::onStalled()
+{
+    if (!m_reply)
+        return;
+    qCInfo(lcDownload) << m_row.identifier << "stalled for" << m_config.stallTimeout().count()
+                       << "ms";
+    m_stalled = true;
+    abortReply();
+    checkpoint(true);
+    transient(NetworkResponse::Error::StallTimeout,
+              QStringLiteral("No data arrived for %1 ms").arg(m_config.stallTimeout().count()),
+              m_status, std::nullopt, {});
+}
+
+void DownloadJob::abortReply()
+{
+    m_stallTimer.stop();
+    m_rateTimer.stop();
+    m_reply.reset(); // the deleter disconnects before it aborts
+}
+
+void DownloadJob::onReplyFinished()
+{
+    m_stallTimer.stop();
+    if (!m_reply)
+        return;
+    if (m_rateTimer.isActive()) {
+        // Data is still waiting in the reply's buffer; finish once it has been written.
+        disconnect(&m_rateTimer, &QTimer::timeout, this, nullptr);
+        connect(&m_rateTimer, &QTimer::timeout, this, [this] {
+            readAvailable();
+            if (m_reply && m_reply->bytesAvailable() == 0) {
+                disconnect(&m_rateTimer, &QTimer::timeout, this, nullptr);
+                connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);
+                onReplyFinished();
+            }
+        });
+        return;
+    }
+    readAvailable();
+    if (!m_reply)
+        return; // a write error ended it
+    std::unique_ptr<QNetworkReply, ReplyDeleter> reply = std::move(m_reply);
+    const QNetworkReply::NetworkError netError = reply->error();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const HeaderList headers = replyHeaders(reply.get());
+    const QString netErrorString = reply->errorString();
+    const QByteArray location = reply->rawHeader("Location");
+    reply->disconnect();
+    reply.release()->deleteLater();
+
+    checkpoint(true);
+
+    if (Http::isRedirectStatus(status)) {
+        QUrl target;
+        const Http::RedirectCheck check = Http::checkRedirect(m_currentUrl, location, &target);
+        if (check != Http::RedirectCheck::Allowed) {
+            NetworkResponse r = baseResponse(status, headers);
+            r.setOutcome(NetworkResponse::Outcome::Rejected);
+            r.setError(NetworkResponse::Error::RedirectRejected,
+                       QStringLiteral("Refused to follow a redirect to %1")
+                               .arg(QString::fromLatin1(location)));
+            finalize(r);
+            return;
+        }
+        if (++m_redirects > m_config.maximumRedirects()) {
+            NetworkResponse r = baseResponse(status, headers);
+            r.setOutcome(NetworkResponse::Outcome::Rejected);
+            r.setError(NetworkResponse::Error::TooManyRedirects);
+            finalize(r);
+            return;
+        }
+        if (!Http::isSameOrigin(m_currentUrl, target)) {
+            // Credentials stay with the origin they were meant for.
+            const QList<QByteArray> names = m_request.rawHeaderList();
+            for (const QByteArray &name : names) {
+                if (m_config.isSensitiveHeader(name))
+                    m_request.setRawHeader(name, QByteArray());
+            }
+        }
+        qCInfo(lcDownload).noquote() << m_row.identifier << "redirected to" << target.toDisplayString();
+        m_currentUrl = target;
+        m_row.attempts -= 1; // following a redirect is part of the same attempt
+        beginAttempt();
+        return;
+    }
+
+    if (m_completeBy416) {
+        publish(416, headers);
+        return;
+    }
+
+    if (status != 0 && !m_accepted) {
+        const NetworkResponse::Outcome outcome = Http::outcomeForStatus(status);
+        std::optional<std::chrono::seconds> ra;
+        for (const auto &h : headers) {
+            if (h.first.compare("Retry-After", Qt::CaseInsensitive) == 0)
+                ra = Http::parseRetryAfter(h.second, QDateTime::fromMSecsSinceEpoch(
+                                                             m_engine->clock()->nowMs(), Qt::UTC));
+        }
+        const QString message = QStringLiteral("HTTP %1").arg(status);
+        if (outcome == NetworkResponse::Outcome::Retry) {
+            transient(NetworkResponse::Error::HttpError, message, status, ra, headers);
+            return;
+        }
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(outcome == NetworkResponse::Outcome::Success ? NetworkResponse::Outcome::Failed
+                                                                  : outcome);
+        r.setRetryAfter(ra);
+        r.setError(NetworkResponse::Error::HttpError, message);
+        finalize(r);
+        return;
+    }
+
+    if (netError != QNetworkReply::NoError) {
+        NetworkResponse::Error error = NetworkResponse::Error::NetworkError;
+        bool isTransient = true;
+        switch (netError) {
+        case QNetworkReply::ConnectionRefusedError:
+            error = NetworkResponse::Error::ConnectionRefused;
+            isTransient = false;
+            break;
+        case QNetworkReply::HostNotFoundError:
+            error = NetworkResponse::Error::HostNotFound;
+            isTransient = false;
+            break;
+        case QNetworkReply::SslHandshakeFailedError:
+        case QNetworkReply::InsecureRedirectError:
+            error = NetworkResponse::Error::TlsError;
+            isTransient = false;
+            break;
+        case QNetworkReply::RemoteHostClosedError:
+        case QNetworkReply::TimeoutError:
+        case QNetworkReply::TemporaryNetworkFailureError:
+        case QNetworkReply::NetworkSessionFailedError:
+        case QNetworkReply::ProxyTimeoutError:
+        case QNetworkReply::UnknownNetworkError:
+        case QNetworkReply::OperationCanceledError:
+            error = m_accepted ? NetworkResponse::Error::Interrupted
+                               : NetworkResponse::Error::NetworkError;
+            break;
+        default:
+            // Protocol and content errors after the server answered are interruptions too.
+            if (m_accepted) {
+                error = NetworkResponse::Error::Interrupted;
+            } else {
+                isTransient = false;
+            }
+            break;
+        }
+        if (isTransient) {
+            transient(error, netErrorString, status, std::nullopt, headers);
+        } else {
+            NetworkResponse r = baseResponse(status, headers);
+            r.setOutcome(NetworkResponse::Outcome::Failed);
+            r.setError(error, netErrorString);
+            finalize(r);
+        }
+        return;
+    }
+
+    if (!m_accepted) {
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(NetworkResponse::Outcome::Failed);
+        r.setError(NetworkResponse::Error::NetworkError,
+                   QStringLiteral("The server sent no usable response"));
+        finalize(r);
+        return;
+    }
+    // Qt reports a body cut short without Content-Length as success: check against the total.
+    const qint64 have = m_offset + m_received;
+    if (m_total >= 0 && have != m_total) {
+        transient(NetworkResponse::Error::Interrupted,
+                  QStringLiteral("The body ended at %1 of %2 bytes").arg(have).arg(m_total),
+                  status, std::nullopt, headers);
+        return;
+    }
+    publish(status, headers);
+}
+
+NetworkResponse DownloadJob::baseResponse(int status, const HeaderList &headers) const
+{
+    NetworkResponse r;
+    r.setIdentifier(m_row.identifier);
+    r.setUrl(m_row.url);
+    r.setHttpStatus(status);
+    r.setHeaders(headers);
+    r.setAttempts(m_row.attempts);
+    r.setResumedFrom(m_row.resumedFrom);
+    return r;
+}
+
+void DownloadJob::publish(int status, const HeaderList &headers)
+{
+    const qint64 size = m_offset + m_received;
+    auto ioFailure = [&](const QString &message) {
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(NetworkResponse::Outcome::Failed);
+        r.setError(NetworkResponse::Error::LocalIoError, message);
+        finalize(r);
+    };
+    // Durable order: data fsynced, integrity checked, renamed, directory fsynced, then the row.
+    if (!FileOps::syncFile(m_file))
+        return ioFailure(QStringLiteral("Cannot flush %1: %2").arg(m_row.partialPath, m_file.errorString()));
+    if (!m_row.expectedSha256.isEmpty()) {
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        m_file.seek(0);
+        if (!hash.addData(&m_file))
+            return ioFailure(QStringLiteral("Cannot read back %1").arg(m_row.partialPath));
+        if (hash.result().toHex() != m_row.expectedSha256.toLower()) {
+            m_file.close();
+            QFile::remove(m_row.partialPath);
+            NetworkResponse r = baseResponse(status, headers);
+            r.setOutcome(NetworkResponse::Outcome::Failed);
+            r.setError(NetworkResponse::Error::IntegrityError,
+                       QStringLiteral("SHA-256 mismatch: expected %1, got %2")
+                               .arg(QString::fromLatin1(m_row.expectedSha256),
+                                    QString::fromLatin1(hash.result().toHex())));
+            finalize(r);
+            return;
+        }
+    }
+    m_file.close();
+    QString why;
+    if (!FileOps::replaceFile(m_row.partialPath, m_row.destination, &why))
+        return ioFailure(QStringLiteral("Cannot move the download to %1: %2").arg(m_row.destination, why));
+    FileOps::syncDirectory(QFileInfo(m_row.destination).absolutePath());
+
+    NetworkResponse r = baseResponse(status, headers);
+    r.setOutcome(NetworkResponse::Outcome::Success);
+    r.setFilePath(m_row.destination);
+    r.setBytes(size);
+    Q_EMIT progress(size, size);
+    finalize(r);
+}
+
+void DownloadJob::transient(NetworkResponse::Error error,
+                            const QString &message,
+                            int status,
+                            std::optional<std::chrono::seconds> retryAfter,
+                            const HeaderList &headers)
+{
+    // An attempt that moved the transfer forward does not count against the retry limit.
+    if (!m_progressThisAttempt)
+        m_row.countedAttempts += 1;
+    const RetryPolicy policy = m_config.retryPolicy();
+    if (m_row.countedAttempts > policy.maxRetries) {
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(NetworkResponse::Outcome::Retry);
+        r.setRetryAfter(retryAfter ? std::optional(std::min(*retryAfter, policy.maxRetryAfter))
+                                   : std::nullopt);
+        r.setError(error, message);
+        r.setBytes(m_offset + m_received);
+        finalize(r);
+        return;
+    }
+    const auto delay = policy.delayForRetry(qMax(1, m_row.countedAttempts), retryAfter,
+                                            m_engine->clock()->random01());
+    if (m_file.isOpen())
+        m_file.close();
+    m_row.state = TransferInfo::State::Waiting;
+    m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
+    m_row.lastError = message;
+    m_engine->store().saveAttemptState(m_row.identifier, m_row);
+    qCInfo(lcDownload).noquote() << m_row.identifier << "transient:" << message << "- retry in"
+                                 << delay.count() << "ms";
+    scheduleRetry();
+}
+
+void DownloadJob::scheduleRetry()
+{
+    const qint64 wait = m_row.nextAttemptAt - m_engine->clock()->nowMs();
+    m_retryTimer.start(int(qBound<qint64>(0, wait, qint64(std::numeric_limits<int>::max()))));
+}
+
+void DownloadJob::checkDue()
+{
+    if (m_row.state != TransferInfo::State::Waiting || m_reply || m_finalizing)
+        return;
+    if (m_engine->clock()->nowMs() < m_row.nextAttemptAt) {
+        scheduleRetry();
+        return;
+    }
+    m_retryTimer.stop();
+    m_currentUrl = m_row.url;
+    m_redirects = 0;
+    beginAttempt();
+}
+
+void DownloadJob::finalize(NetworkResponse response)
+{
+    if (m_finalizing)
+        return;
+    m_finalizing = true;
+    m_stallTimer.stop();
+    m_rateTimer.stop();
+    m_retryTimer.stop();
+    if (m_file.isOpen())
+        m_file.close();
+    response.setIdentifier(m_row.identifier);
+    response.setUrl(m_row.url);
+    response.setAttempts(m_row.attempts);
+    response.setResumedFrom(m_row.resumedFrom);
+    if (response.outcome() != NetworkResponse::Outcome::Success
+        && response.outcome() != NetworkResponse::Outcome::Retry) {
+        QFile::remove(m_row.partialPath); // nothing worth resuming
+    }
+    if (response.error() != NetworkResponse::Error::Canceled
+        && !m_engine->store().finish(m_row.identifier, response)) {
+        response = NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
+                                            QStringLiteral("The transfer was canceled"));
+    }
+    Q_EMIT finished(response);
+}
+
+} // namespace Background

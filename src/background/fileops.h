@@ -1,0 +1,37 @@
+#pragma once
+
+// The few file-system calls that differ per platform, each behind one small helper.
+
+#include "background_private_export.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QString>
+
+class QFile;
+
+namespace Background::FileOps {
+
+// Flush Qt's buffer and ask the OS to put the data on stable storage.
+BACKGROUND_AUTOTEST_EXPORT bool syncFile(QFile &file);
+
+// Make a rename inside dirPath durable. POSIX: fsync of the directory. Windows: no-op,
+// because replaceFile() already asks for MOVEFILE_WRITE_THROUGH.
+BACKGROUND_AUTOTEST_EXPORT bool syncDirectory(const QString &dirPath);
+
+// Atomically replace `to` with `from` (rename(2) / MoveFileEx with REPLACE_EXISTING).
+BACKGROUND_AUTOTEST_EXPORT bool replaceFile(const QString &from, const QString &to, QString *error);
+
+// Owner-only access: 0600 for files, 0700 for directories. A no-op where modes do not exist.
+BACKGROUND_AUTOTEST_EXPORT bool makePrivate(const QString &path, bool isDirectory);
+
+// Changes on every boot; empty where the platform cannot tell (then nothing is trusted
+// beyond the last fsynced checkpoint).
+BACKGROUND_AUTOTEST_EXPORT QByteArray bootId();
+
+BACKGROUND_AUTOTEST_EXPORT qint64 currentProcessId();
+
+// False only when the process certainly does not exist; where we cannot tell, true (the lease
+// heartbeat then decides).
+BACKGROUND_AUTOTEST_EXPORT bool isProcessAlive(qint64 pid);
+
+} // namespace Background::FileOps

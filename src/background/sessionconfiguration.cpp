@@ -1,0 +1,87 @@
+#include "sessionconfiguration.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QSharedData>
+#include <QtCore/QStandardPaths>
+
+namespace Background {
+
+class SessionConfigurationData : public QSharedData
+{
+public:
+    QString storePath;
+    RetryPolicy retryPolicy;
+    std::chrono::milliseconds stallTimeout{30000};
+    QByteArrayList sensitiveHeaders{QByteArrayLiteral("authorization"),
+                                    QByteArrayLiteral("cookie"),
+                                    QByteArrayLiteral("proxy-authorization")};
+    qint64 maximumRate = 0;
+    std::chrono::milliseconds checkpointInterval{1000};
+    std::chrono::milliseconds leaseTimeout{15000};
+    int maximumRedirects = 10;
+};
+
+SessionConfiguration::SessionConfiguration()
+    : d(new SessionConfigurationData)
+{}
+SessionConfiguration::SessionConfiguration(const SessionConfiguration &other) = default;
+SessionConfiguration &SessionConfiguration::operator=(const SessionConfiguration &other) = default;
+SessionConfiguration::~SessionConfiguration() = default;
+
+QString SessionConfiguration::storePath() const
+{
+    return d->storePath.isEmpty() ? defaultStorePath() : d->storePath;
+}
+
+void SessionConfiguration::setStorePath(const QString &path) { d->storePath = path; }
+
+QString SessionConfiguration::defaultStorePath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    return QDir(dir).filePath(QStringLiteral("background-transfers.sqlite"));
+}
+
+RetryPolicy SessionConfiguration::retryPolicy() const { return d->retryPolicy; }
+void SessionConfiguration::setRetryPolicy(const RetryPolicy &policy) { d->retryPolicy = policy; }
+std::chrono::milliseconds SessionConfiguration::stallTimeout() const { return d->stallTimeout; }
+void SessionConfiguration::setStallTimeout(std::chrono::milliseconds timeout)
+{
+    d->stallTimeout = timeout;
+}
+
+QByteArrayList SessionConfiguration::sensitiveHeaders() const { return d->sensitiveHeaders; }
+
+void SessionConfiguration::addSensitiveHeader(const QByteArray &name)
+{
+    const QByteArray lower = name.trimmed().toLower();
+    if (!lower.isEmpty() && !d->sensitiveHeaders.contains(lower))
+        d->sensitiveHeaders.append(lower);
+}
+
+bool SessionConfiguration::isSensitiveHeader(const QByteArray &name) const
+{
+    return d->sensitiveHeaders.contains(name.trimmed().toLower());
+}
+
+qint64 SessionConfiguration::maximumRate() const { return d->maximumRate; }
+void SessionConfiguration::setMaximumRate(qint64 bytesPerSecond)
+{
+    d->maximumRate = qMax<qint64>(0, bytesPerSecond);
+}
+std::chrono::milliseconds SessionConfiguration::checkpointInterval() const
+{
+    return d->checkpointInterval;
+}
+void SessionConfiguration::setCheckpointInterval(std::chrono::milliseconds interval)
+{
+    d->checkpointInterval = interval;
+}
+std::chrono::milliseconds SessionConfiguration::leaseTimeout() const { return d->leaseTimeout; }
+void SessionConfiguration::setLeaseTimeout(std::chrono::milliseconds timeout)
+{
+    d->leaseTimeout = timeout;
+}
+int SessionConfiguration::maximumRedirects() const { return d->maximumRedirects; }
+void SessionConfiguration::setMaximumRedirects(int count) { d->maximumRedirects = qMax(0, count); }
+
+} // namespace Background

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "background_export.h"
+#include "retrypolicy.h"
+
+#include <QtCore/QByteArrayList>
+#include <QtCore/QSharedDataPointer>
+#include <QtCore/QString>
+
+#include <chrono>
+
+namespace Background {
+
+class SessionConfigurationData;
+
+// Settings shared by the transfers of one Downloader. The store path names the session:
+// every Downloader on the same store in one process shares one engine.
+class BACKGROUND_EXPORT SessionConfiguration
+{
+public:
+    SessionConfiguration();
+    SessionConfiguration(const SessionConfiguration &other);
+    SessionConfiguration &operator=(const SessionConfiguration &other);
+    ~SessionConfiguration();
+
+    // Default: "background-transfers.sqlite" under QStandardPaths::AppLocalDataLocation.
+    QString storePath() const;
+    void setStorePath(const QString &path);
+    static QString defaultStorePath();
+
+    RetryPolicy retryPolicy() const;
+    void setRetryPolicy(const RetryPolicy &policy);
+
+    // A transfer that receives nothing for this long is interrupted (and retried). Default 30 s.
+    std::chrono::milliseconds stallTimeout() const;
+    void setStallTimeout(std::chrono::milliseconds timeout);
+
+    // Request headers that never reach the store or another origin. Always contains
+    // Authorization, Cookie and Proxy-Authorization; names are compared case-insensitively.
+    QByteArrayList sensitiveHeaders() const;
+    void addSensitiveHeader(const QByteArray &name);
+    bool isSensitiveHeader(const QByteArray &name) const;
+
+    // Upper bound on the receive rate of each transfer in bytes per second; 0 means unlimited.
+    qint64 maximumRate() const;
+    void setMaximumRate(qint64 bytesPerSecond);
+
+    // How often received bytes are made durable (fsync + checkpoint in the store). Default 1 s.
+    std::chrono::milliseconds checkpointInterval() const;
+    void setCheckpointInterval(std::chrono::milliseconds interval);
+
+    // A lease whose heartbeat is older than this belongs to a dead owner. Default 15 s.
+    std::chrono::milliseconds leaseTimeout() const;
+    void setLeaseTimeout(std::chrono::milliseconds timeout);
+
+    int maximumRedirects() const; // default 10
+    void setMaximumRedirects(int count);
+
+private:
+    QSharedDataPointer<SessionConfigurationData> d;
+};
+
+} // namespace Background

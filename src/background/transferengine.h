@@ -1,0 +1,91 @@
+#pragma once
+
+// The engine owns the network access manager, the store, the jobs and the waiting callers.
+// Downloader is a thin client, so the engine could later move into an agent process.
+
+#include "background_private_export.h"
+#include "downloader.h"
+#include "networkresponse.h"
+#include "sessionconfiguration.h"
+#include "transferstore.h"
+
+#include <QtCore/QFuture>
+#include <QtCore/QHash>
+#include <QtCore/QObject>
+#include <QtCore/QPointer>
+#include <QtCore/QPromise>
+#include <QtCore/QTimer>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace Background {
+
+class Clock;
+class DownloadJob;
+
+class BACKGROUND_AUTOTEST_EXPORT TransferEngine : public QObject
+{
+    Q_OBJECT
+public:
+    // One engine per store file and thread, shared by every Downloader using that store.
+    static std::shared_ptr<TransferEngine> forConfiguration(const SessionConfiguration &config);
+    ~TransferEngine() override;
+
+    TransferStore &store() { return m_store; }
+    QNetworkAccessManager *network() const { return m_network; }
+    Clock *clock() const { return m_clock; }
+    void setClock(Clock *clock); // for tests; not owned, must outlive the engine's use of it
+
+    QFuture<NetworkResponse> download(const QNetworkRequest &request,
+                                      const QString &identifier,
+                                      const QString &destinationPath,
+                                      const DownloadOptions &options,
+                                      const SessionConfiguration &config);
+    QFuture<NetworkResponse> resume(const QString &identifier, const SessionConfiguration &config);
+    bool forget(const QString &identifier);
+    bool cancel(const QString &identifier);
+    bool isRunningHere(const QString &identifier) const { return m_jobs.contains(identifier); }
+
+Q_SIGNALS:
+    void progress(const QString &identifier, qint64 bytesReceived, qint64 bytesTotal);
+    void finished(const QString &identifier, const Background::NetworkResponse &response);
+    void pendingChanged();
+
+private:
+    explicit TransferEngine(const SessionConfiguration &config);
+
+    using Promise = std::shared_ptr<QPromise<NetworkResponse>>;
+    struct RemoteWait
+    {
+        QNetworkRequest request;
+        QString destination;
+        DownloadOptions options;
+        SessionConfiguration config;
+    };
+
+    Lease myLease() const;
+    bool ownerIsDead(const Lease &lease) const;
+    void startJob(const TransferRow &row, const QNetworkRequest &request,
+                  const SessionConfiguration &config);
+    void onJobFinished(const QString &identifier, const NetworkResponse &response);
+    void resolve(const QString &identifier, const NetworkResponse &response);
+    void pollRemote();
+    static QFuture<NetworkResponse> ready(const NetworkResponse &response);
+
+    SessionConfiguration m_config;
+    TransferStore m_store;
+    QNetworkAccessManager *m_network;
+    Clock *m_clock;
+    QString m_ownerToken;
+    qint64 m_startedAt;
+    QHash<QString, DownloadJob *> m_jobs;
+    QHash<QString, QList<Promise>> m_promises;
+    QHash<QString, RemoteWait> m_remote;
+    QHash<QString, qint64> m_remoteProgress;
+    QTimer m_heartbeat;
+    QTimer m_remotePoll;
+};
+
+} // namespace Background

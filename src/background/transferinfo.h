@@ -1,0 +1,39 @@
+#pragma once
+
+#include "background_export.h"
+#include "networkresponse.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QMetaType>
+#include <QtCore/QString>
+#include <QtCore/QUrl>
+
+#include <optional>
+
+namespace Background {
+
+// A snapshot of one transfer as the store knows it.
+class BACKGROUND_EXPORT TransferInfo
+{
+    Q_GADGET
+public:
+    enum class State { Queued, Running, Waiting, Finished };
+    Q_ENUM(State)
+
+    QString identifier;
+    QUrl url;
+    QString destinationPath;
+    State state = State::Queued;
+    qint64 bytesReceived = 0; // durable offset for unfinished transfers, size for finished ones
+    qint64 bytesTotal = -1;   // -1 when unknown
+    int attempts = 0;
+    QDateTime nextAttemptAt;  // invalid unless Waiting
+    QString lastError;
+    std::optional<NetworkResponse> result; // set when Finished
+
+    static QString stateName(State state); // "queued", "running", "waiting", "finished"
+};
+
+} // namespace Background
+
+Q_DECLARE_METATYPE(Background::TransferInfo)

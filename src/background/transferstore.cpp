@@ -1,0 +1,580 @@
+#include "transferstore.h"
+
+#include "fileops.h"
+#include "logging.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QFileInfo>
+#include <QtCore/QThread>
+#include <QtCore/QUuid>
+#include <QtCore/QVariant>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
+
+namespace Background {
+
+namespace {
+
+QByteArray encodeHeaders(const HeaderList &headers)
+{
+    QByteArray out;
+    for (const auto &h : headers)
+        out += h.first + ": " + h.second + '\n';
+    return out;
+}
+
+HeaderList decodeHeaders(const QByteArray &data)
+{
+    HeaderList out;
+    const QList<QByteArray> lines = data.split('\n');
+    for (const QByteArray &line : lines) {
+        const int colon = line.indexOf(':');
+        if (colon > 0)
+            out.append({line.left(colon), line.mid(colon + 1).trimmed()});
+    }
+    return out;
+}
+
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+
+const char kColumns[] = "identifier, url, destination, partial_path, request_headers, expected_sha256, "
+                        "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
+                        "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
+                        "outcome, http_status, error, error_string, retry_after, response_headers, "
+                        "bytes";
+
+TransferRow rowFromQuery(const QSqlQuery &q)
+{
+    TransferRow r;
+    r.identifier = q.value(0).toString();
+    r.url = QUrl::fromEncoded(q.value(1).toByteArray(), QUrl::StrictMode);
+    r.destination = q.value(2).toString();
+    r.partialPath = q.value(3).toString();
+    r.requestHeaders = decodeHeaders(q.value(4).toByteArray());
+    r.expectedSha256 = q.value(5).toByteArray();
+    r.state = TransferInfo::State(q.value(6).toInt());
+    r.durableOffset = q.value(7).toLongLong();
+    r.checkpointBootId = q.value(8).toByteArray();
+    r.total = q.value(9).toLongLong();
+    r.etag = q.value(10).toByteArray();
+    r.lastModified = q.value(11).toByteArray();
+    r.attempts = q.value(12).toInt();
+    r.countedAttempts = q.value(13).toInt();
+    r.nextAttemptAt = q.value(14).toLongLong();
+    r.lastError = q.value(15).toString();
+    r.resumedFrom = q.value(16).toLongLong();
+    if (r.state == TransferInfo::State::Finished && !q.value(17).isNull()) {
+        NetworkResponse res;
+        res.setIdentifier(r.identifier);
+        res.setUrl(r.url);
+        res.setOutcome(NetworkResponse::Outcome(q.value(17).toInt()));
+        res.setHttpStatus(q.value(18).toInt());
+        res.setError(NetworkResponse::Error(q.value(19).toInt()), q.value(20).toString());
+        if (!q.value(21).isNull())
+            res.setRetryAfter(std::chrono::seconds(q.value(21).toLongLong()));
+        res.setHeaders(decodeHeaders(q.value(22).toByteArray()));
+        res.setBytes(q.value(23).toLongLong());
+        res.setAttempts(r.attempts);
+        res.setResumedFrom(r.resumedFrom);
+        if (res.outcome() == NetworkResponse::Outcome::Success)
+            res.setFilePath(r.destination);
+        r.result = res;
+    }
+    return r;
+}
+
+} // namespace
+
+TransferInfo TransferRow::toInfo() const
+{
+    TransferInfo info;
+    info.identifier = identifier;
+    info.url = url;
+    info.destinationPath = destination;
+    info.state = state;
+    info.bytesReceived = result ? result->bytes() : durableOffset;
+    info.bytesTotal = result && result->isSuccess() ? result->bytes() : total;
+    info.attempts = attempts;
+    if (state == TransferInfo::State::Waiting)
+        info.nextAttemptAt = QDateTime::fromMSecsSinceEpoch(nextAttemptAt, Qt::UTC);
+    info.lastError = result ? result->errorString() : lastError;
+    info.result = result;
+    return info;
+}
+
+// Rolls back unless committed, so an early return can never leave a write half done.
+class TransferStore::Transaction
+{
+public:
+    explicit Transaction(TransferStore *store)
+        : m_store(store)
+    {
+        m_active = m_store->exec(QStringLiteral("BEGIN IMMEDIATE"));
+    }
+    ~Transaction()
+    {
+        if (m_active)
+            m_store->exec(QStringLiteral("ROLLBACK"));
+    }
+    bool isActive() const { return m_active; }
+    bool commit()
+    {
+        if (!m_active)
+            return false;
+        m_active = false;
+        return m_store->exec(QStringLiteral("COMMIT"));
+    }
+
+private:
+    TransferStore *m_store;
+    bool m_active = false;
+};
+
+TransferStore::TransferStore(const QString &path)
+    : m_path(QFileInfo(path).absoluteFilePath())
+    , m_connectionName(QStringLiteral("background-store-")
+                       + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{}
+
+TransferStore::~TransferStore()
+{
+    if (QSqlDatabase::contains(m_connectionName)) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+QString TransferStore::path() const { return m_path; }
+bool TransferStore::isOpen() const { return m_open; }
+NetworkResponse::Error TransferStore::error() const { return m_error; }
+QString TransferStore::errorString() const { return m_errorString; }
+
+bool TransferStore::fail(NetworkResponse::Error error, const QString &message)
+{
+    m_error = error;
+    m_errorString = message;
+    qCWarning(lcStore).noquote() << message;
+    return false;
+}
+
+bool TransferStore::exec(const QString &sql)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (q.exec(sql))
+        return true;
+    qCWarning(lcStore).noquote() << "statement failed:" << sql << q.lastError().text();
+    return false;
+}
+
+bool TransferStore::open()
+{
+    if (m_open)
+        return true;
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("The Qt SQLite driver (QSQLITE) is not available"));
+    }
+    const QFileInfo info(m_path);
+    QDir dir = info.absoluteDir();
+    if (!dir.exists()) {
+        if (!dir.mkpath(QStringLiteral(".")))
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("Cannot create the directory of the transfer store %1")
+                                .arg(dir.path()));
+        FileOps::makePrivate(dir.path(), true);
+    }
+    if (!info.exists()) {
+        // Create it ourselves so SQLite's -wal and -shm inherit the owner-only mode.
+        QFile f(m_path);
+        if (!f.open(QIODevice::WriteOnly))
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("Cannot create the transfer store %1: %2")
+                                .arg(m_path, f.errorString()));
+        f.close();
+    }
+    FileOps::makePrivate(m_path, false);
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(m_path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    if (!db.open())
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("Cannot open the transfer store %1: %2")
+                            .arg(m_path, db.lastError().text()));
+
+    // A garbage file opens fine and fails at the first query; find out now, not mid-transfer.
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next()
+        || q.value(0).toString() != QLatin1String("ok")) {
+        const QString why = q.lastError().isValid() ? q.lastError().text()
+                                                    : q.value(0).toString();
+        db.close();
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("The transfer store %1 is corrupt or not a database (%2); "
+                                   "it was left untouched")
+                            .arg(m_path, why));
+    }
+    q.finish();
+    if (!migrate()) {
+        db.close();
+        return false;
+    }
+    exec(QStringLiteral("PRAGMA journal_mode=WAL"));
+    // FULL: a committed result survives power loss, at one fsync per commit.
+    exec(QStringLiteral("PRAGMA synchronous=FULL"));
+    m_open = true;
+    return true;
+}
+
+bool TransferStore::migrate()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("Cannot read the schema version of %1").arg(m_path));
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (version > SchemaVersion)
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("The transfer store %1 has schema version %2, newer than this "
+                                   "library's %3")
+                            .arg(m_path)
+                            .arg(version)
+                            .arg(SchemaVersion));
+    if (version == SchemaVersion)
+        return true;
+    if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("Cannot read the transfer store %1").arg(m_path));
+    if (q.value(0).toInt() > 0)
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("%1 is an SQLite database of another application, not a "
+                                   "transfer store; it was left untouched")
+                            .arg(m_path));
+    q.finish();
+
+    Transaction tx(this);
+    if (!tx.isActive())
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("Cannot write the transfer store %1").arg(m_path));
+    const bool ok = exec(QStringLiteral(
+                            "CREATE TABLE transfers ("
+                            " identifier TEXT PRIMARY KEY NOT NULL,"
+                            " url BLOB NOT NULL,"
+                            " destination TEXT NOT NULL,"
+                            " partial_path TEXT NOT NULL,"
+                            " request_headers BLOB NOT NULL DEFAULT '',"
+                            " expected_sha256 BLOB NOT NULL DEFAULT '',"
+                            " state INTEGER NOT NULL DEFAULT 0,"
+                            " durable_offset INTEGER NOT NULL DEFAULT 0,"
+                            " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
+                            " total INTEGER NOT NULL DEFAULT -1,"
+                            " etag BLOB NOT NULL DEFAULT '',"
+                            " last_modified BLOB NOT NULL DEFAULT '',"
+                            " attempts INTEGER NOT NULL DEFAULT 0,"
+                            " counted_attempts INTEGER NOT NULL DEFAULT 0,"
+                            " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+                            " last_error TEXT NOT NULL DEFAULT '',"
+                            " resumed_from INTEGER NOT NULL DEFAULT 0,"
+                            " outcome INTEGER, http_status INTEGER, error INTEGER,"
+                            " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
+                            " bytes INTEGER,"
+                            " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"))
+                    && exec(QStringLiteral("CREATE TABLE leases ("
+                                           " identifier TEXT PRIMARY KEY NOT NULL,"
+                                           " owner_token TEXT NOT NULL,"
+                                           " pid INTEGER NOT NULL,"
+                                           " boot_id BLOB NOT NULL,"
+                                           " started_at INTEGER NOT NULL,"
+                                           " heartbeat INTEGER NOT NULL)"))
+                    && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
+    if (!ok || !tx.commit())
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("Cannot create the schema in %1").arg(m_path));
+    qCDebug(lcStore) << "created schema" << SchemaVersion << "in" << m_path;
+    return true;
+}
+
+std::optional<TransferRow> TransferStore::find(const QString &identifier)
+{
+    if (!m_open)
+        return std::nullopt;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT %1 FROM transfers WHERE identifier = ?")
+                      .arg(QLatin1String(kColumns)));
+    q.addBindValue(identifier);
+    if (!q.exec() || !q.next())
+        return std::nullopt;
+    return rowFromQuery(q);
+}
+
+QList<TransferRow> TransferStore::all()
+{
+    QList<TransferRow> rows;
+    if (!m_open)
+        return rows;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT %1 FROM transfers ORDER BY created_at, identifier")
+                        .arg(QLatin1String(kColumns))))
+        return rows;
+    while (q.next())
+        rows.append(rowFromQuery(q));
+    return rows;
+}
+
+QStringList TransferStore::unfinishedIdentifiers()
+{
+    QStringList ids;
+    if (!m_open)
+        return ids;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral(
+            "SELECT identifier FROM transfers WHERE state != ? ORDER BY created_at, identifier"));
+    q.addBindValue(int(TransferInfo::State::Finished));
+    if (!q.exec())
+        return ids;
+    while (q.next())
+        ids.append(q.value(0).toString());
+    return ids;
+}
+
+std::optional<Lease> TransferStore::lease(const QString &identifier)
+{
+    if (!m_open)
+        return std::nullopt;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, heartbeat FROM leases "
+                             "WHERE identifier = ?"));
+    q.addBindValue(identifier);
+    if (!q.exec() || !q.next())
+        return std::nullopt;
+    Lease l;
+    l.ownerToken = q.value(0).toString();
+    l.pid = q.value(1).toLongLong();
+    l.bootId = q.value(2).toByteArray();
+    l.startedAt = q.value(3).toLongLong();
+    l.heartbeat = q.value(4).toLongLong();
+    return l;
+}
+
+TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
+                                          const Lease &me,
+                                          qint64 leaseTimeoutMs,
+                                          const std::function<bool(const Lease &)> &ownerIsDead,
+                                          TransferRow *row)
+{
+    if (!m_open)
+        return Claim::Error;
+    Transaction tx(this);
+    if (!tx.isActive())
+        return Claim::Error;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    std::optional<TransferRow> existing = find(fresh.identifier);
+    if (!existing) {
+        QSqlQuery ins(db);
+        ins.prepare(QStringLiteral(
+                "INSERT INTO transfers (identifier, url, destination, partial_path, "
+                "request_headers, expected_sha256, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        const qint64 now = nowMs();
+        ins.addBindValue(fresh.identifier);
+        ins.addBindValue(fresh.url.toEncoded());
+        ins.addBindValue(fresh.destination);
+        ins.addBindValue(fresh.partialPath);
+        ins.addBindValue(encodeHeaders(fresh.requestHeaders));
+        ins.addBindValue(fresh.expectedSha256);
+        ins.addBindValue(int(TransferInfo::State::Queued));
+        ins.addBindValue(now);
+        ins.addBindValue(now);
+        if (!ins.exec()) {
+            qCWarning(lcStore) << "insert failed:" << ins.lastError().text();
+            return Claim::Error;
+        }
+        existing = find(fresh.identifier);
+        if (!existing)
+            return Claim::Error;
+    }
+    *row = *existing;
+    if (existing->url != fresh.url || existing->destination != fresh.destination)
+        return Claim::Conflict;
+    if (existing->state == TransferInfo::State::Finished)
+        return Claim::Finished;
+
+    if (const std::optional<Lease> held = lease(fresh.identifier)) {
+        const bool ours = held->ownerToken == me.ownerToken;
+        const bool stale = me.heartbeat - held->heartbeat > leaseTimeoutMs;
+        if (!ours && !stale && !ownerIsDead(*held))
+            return Claim::HeldByOther;
+        if (!ours)
+            qCInfo(lcStore) << "taking over the lease of" << fresh.identifier << "from pid"
+                            << held->pid << (stale ? "(stale heartbeat)" : "(owner gone)");
+    }
+    QSqlQuery up(db);
+    up.prepare(QStringLiteral("INSERT OR REPLACE INTO leases (identifier, owner_token, pid, "
+                              "boot_id, started_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?)"));
+    up.addBindValue(fresh.identifier);
+    up.addBindValue(me.ownerToken);
+    up.addBindValue(me.pid);
+    up.addBindValue(me.bootId);
+    up.addBindValue(me.startedAt);
+    up.addBindValue(me.heartbeat);
+    if (!up.exec() || !tx.commit())
+        return Claim::Error;
+    return Claim::Acquired;
+}
+
+bool TransferStore::heartbeat(const QString &ownerToken, qint64 now)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("UPDATE leases SET heartbeat = ? WHERE owner_token = ?"));
+    q.addBindValue(now);
+    q.addBindValue(ownerToken);
+    return m_open && q.exec();
+}
+
+bool TransferStore::releaseLease(const QString &identifier, const QString &ownerToken)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ? AND owner_token = ?"));
+    q.addBindValue(identifier);
+    q.addBindValue(ownerToken);
+    return m_open && q.exec();
+}
+
+bool TransferStore::releaseAllLeases(const QString &ownerToken)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("DELETE FROM leases WHERE owner_token = ?"));
+    q.addBindValue(ownerToken);
+    return m_open && q.exec();
+}
+
+bool TransferStore::saveEntity(const QString &identifier,
+                               qint64 offset,
+                               qint64 total,
+                               const QByteArray &etag,
+                               const QByteArray &lastModified,
+                               const QByteArray &bootId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral(
+            "UPDATE transfers SET durable_offset = ?, total = ?, etag = ?, last_modified = ?, "
+            "checkpoint_boot_id = ?, resumed_from = ?, state = ?, updated_at = ? "
+            "WHERE identifier = ? AND state != ?"));
+    q.addBindValue(offset);
+    q.addBindValue(total);
+    q.addBindValue(etag);
+    q.addBindValue(lastModified);
+    q.addBindValue(bootId);
+    q.addBindValue(offset);
+    q.addBindValue(int(TransferInfo::State::Running));
+    q.addBindValue(nowMs());
+    q.addBindValue(identifier);
+    q.addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q.exec() && q.numRowsAffected() == 1;
+}
+
+bool TransferStore::saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("UPDATE transfers SET durable_offset = ?, checkpoint_boot_id = ?, "
+                             "updated_at = ? WHERE identifier = ? AND state != ?"));
+    q.addBindValue(offset);
+    q.addBindValue(bootId);
+    q.addBindValue(nowMs());
+    q.addBindValue(identifier);
+    q.addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q.exec() && q.numRowsAffected() == 1;
+}
+
+bool TransferStore::saveAttemptState(const QString &identifier, const TransferRow &row)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral(
+            "UPDATE transfers SET state = ?, attempts = ?, counted_attempts = ?, "
+            "next_attempt_at = ?, last_error = ?, updated_at = ? "
+            "WHERE identifier = ? AND state != ?"));
+    q.addBindValue(int(row.state));
+    q.addBindValue(row.attempts);
+    q.addBindValue(row.countedAttempts);
+    q.addBindValue(row.nextAttemptAt);
+    q.addBindValue(row.lastError);
+    q.addBindValue(nowMs());
+    q.addBindValue(identifier);
+    q.addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q.exec() && q.numRowsAffected() == 1;
+}
+
+bool TransferStore::finish(const QString &identifier, const NetworkResponse &r)
+{
+    if (!m_open)
+        return false;
+    Transaction tx(this);
+    if (!tx.isActive())
+        return false;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+            "UPDATE transfers SET state = ?, outcome = ?, http_status = ?, error = ?, "
+            "error_string = ?, retry_after = ?, response_headers = ?, bytes = ?, attempts = ?, "
+            "resumed_from = ?, updated_at = ? WHERE identifier = ? AND state != ?"));
+    q.addBindValue(int(TransferInfo::State::Finished));
+    q.addBindValue(int(r.outcome()));
+    q.addBindValue(r.httpStatus());
+    q.addBindValue(int(r.error()));
+    q.addBindValue(r.error() == NetworkResponse::Error::NoError ? QString() : r.errorString());
+    q.addBindValue(r.retryAfter() ? QVariant(qint64(r.retryAfter()->count()))
+                                  : QVariant(QMetaType::fromType<qint64>()));
+    q.addBindValue(encodeHeaders(r.headers()));
+    q.addBindValue(r.bytes());
+    q.addBindValue(r.attempts());
+    q.addBindValue(r.resumedFrom());
+    q.addBindValue(nowMs());
+    q.addBindValue(identifier);
+    q.addBindValue(int(TransferInfo::State::Finished));
+    if (!q.exec() || q.numRowsAffected() != 1)
+        return false;
+    QSqlQuery del(db);
+    del.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
+    del.addBindValue(identifier);
+    return del.exec() && tx.commit();
+}
+
+bool TransferStore::remove(const QString &identifier)
+{
+    if (!m_open)
+        return false;
+    Transaction tx(this);
+    if (!tx.isActive())
+        return false;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM transfers WHERE identifier = ?"));
+    q.addBindValue(identifier);
+    QSqlQuery l(db);
+    l.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
+    l.addBindValue(identifier);
+    if (!q.exec() || !l.exec())
+        return false;
+    const bool existed = q.numRowsAffected() > 0;
+    return tx.commit() && existed;
+}
+
+QVariant TransferStore::pragma(const QString &name)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (!q.exec(QStringLiteral("PRAGMA ") + name) || !q.next())
+        return {};
+    return q.value(0);
+}
+
+} // namespace Background

@@ -1,0 +1,108 @@
+#pragma once
+
+// Every line of SQL in the library lives in this class.
+
+#include "background_private_export.h"
+#include "networkresponse.h"
+#include "transferinfo.h"
+
+#include <QtCore/QString>
+
+#include <functional>
+#include <optional>
+
+namespace Background {
+
+struct Lease
+{
+    QString ownerToken; // one per engine instance
+    qint64 pid = 0;
+    QByteArray bootId;
+    qint64 startedAt = 0;
+    qint64 heartbeat = 0;
+};
+
+struct TransferRow
+{
+    QString identifier;
+    QUrl url;
+    QString destination;
+    QString partialPath;
+    HeaderList requestHeaders; // never sensitive ones
+    QByteArray expectedSha256;
+    TransferInfo::State state = TransferInfo::State::Queued;
+    qint64 durableOffset = 0;       // bytes of the partial file that were checkpointed
+    QByteArray checkpointBootId;    // boot during which that checkpoint was written
+    qint64 total = -1;
+    QByteArray etag;                // validators of the entity the offset belongs to
+    QByteArray lastModified;
+    int attempts = 0;               // every attempt made
+    int countedAttempts = 0;        // attempts that made no progress (count against retries)
+    qint64 nextAttemptAt = 0;       // ms since epoch, when Waiting
+    QString lastError;
+    qint64 resumedFrom = 0;
+    std::optional<NetworkResponse> result;
+
+    TransferInfo toInfo() const;
+};
+
+class BACKGROUND_AUTOTEST_EXPORT TransferStore
+{
+public:
+    static constexpr int SchemaVersion = 1;
+
+    explicit TransferStore(const QString &path);
+    ~TransferStore();
+    TransferStore(const TransferStore &) = delete;
+    TransferStore &operator=(const TransferStore &) = delete;
+
+    // Creates the file (0600, directory 0700) if needed; refuses a corrupt or foreign file.
+    bool open();
+    bool isOpen() const;
+    QString path() const;
+    NetworkResponse::Error error() const;
+    QString errorString() const;
+
+    std::optional<TransferRow> find(const QString &identifier);
+    QList<TransferRow> all();
+    QStringList unfinishedIdentifiers();
+
+    enum class Claim { Acquired, HeldByOther, Finished, Conflict, Error };
+    // In one BEGIN IMMEDIATE transaction: insert `fresh` if the identifier is new, then take the
+    // lease when it is free, ours, stale or its owner is dead. `row` receives the stored row.
+    Claim claim(const TransferRow &fresh,
+                const Lease &me,
+                qint64 leaseTimeoutMs,
+                const std::function<bool(const Lease &)> &ownerIsDead,
+                TransferRow *row);
+    std::optional<Lease> lease(const QString &identifier);
+    bool heartbeat(const QString &ownerToken, qint64 now);
+    bool releaseLease(const QString &identifier, const QString &ownerToken);
+    bool releaseAllLeases(const QString &ownerToken);
+
+    // Each returns false when the row is gone (canceled elsewhere) or on error.
+    bool saveEntity(const QString &identifier, qint64 offset, qint64 total,
+                    const QByteArray &etag, const QByteArray &lastModified, const QByteArray &bootId);
+    bool saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId);
+    bool saveAttemptState(const QString &identifier, const TransferRow &row);
+    // Records the kept result and drops the lease, atomically.
+    bool finish(const QString &identifier, const NetworkResponse &result);
+    bool remove(const QString &identifier);
+
+    // Settings-like values for the tests and tools (e.g. journal mode).
+    QVariant pragma(const QString &name);
+
+private:
+    bool fail(NetworkResponse::Error error, const QString &message);
+    bool exec(const QString &sql);
+    bool migrate();
+    class Transaction;
+
+    QString m_path;
+    QString m_connectionName;
+    NetworkResponse::Error m_error = NetworkResponse::Error::NoError;
+    QString m_errorString;
+    bool m_open = false;
+};
+
+} // namespace Background

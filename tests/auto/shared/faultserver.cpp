@@ -1,0 +1,704 @@
+#include "faultserver.h"
+
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QDateTime>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QIODevice>
+#include <QtCore/QLocale>
+#include <QtCore/QPointer>
+#include <QtCore/QTimer>
+#include <QtCore/QtEndian>
+#include <QtNetwork/QHostAddress>
+#include <QtNetwork/QTcpServer>
+#include <QtNetwork/QTcpSocket>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace FaultTest {
+
+namespace {
+
+constexpr qint64 ChunkSize = 64 * 1024;
+constexpr qint64 MaxQueued = 256 * 1024;     // Qt-side write buffer ceiling
+constexpr qint64 ProgressStep = 64 * 1024;   // bodyProgress granularity
+constexpr qint64 MaxRequestHead = 64 * 1024; // refuse absurd request heads
+constexpr int ThrottleTickMs = 20;
+
+// splitmix64-style finaliser over (seed, block): cheap, stateless, any offset addressable.
+quint64 mixBlock(quint32 seed, quint64 block)
+{
+    quint64 z = (quint64(seed) * 0xD1B54A32D192ED03ull) ^ (block * 0x9E3779B97F4A7C15ull);
+    z ^= z >> 30;
+    z *= 0xBF58476D1CE4E5B9ull;
+    z ^= z >> 27;
+    z *= 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return z;
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return QByteArrayLiteral("OK");
+    case 206: return QByteArrayLiteral("Partial Content");
+    case 301: return QByteArrayLiteral("Moved Permanently");
+    case 302: return QByteArrayLiteral("Found");
+    case 303: return QByteArrayLiteral("See Other");
+    case 304: return QByteArrayLiteral("Not Modified");
+    case 307: return QByteArrayLiteral("Temporary Redirect");
+    case 308: return QByteArrayLiteral("Permanent Redirect");
+    case 400: return QByteArrayLiteral("Bad Request");
+    case 401: return QByteArrayLiteral("Unauthorized");
+    case 403: return QByteArrayLiteral("Forbidden");
+    case 404: return QByteArrayLiteral("Not Found");
+    case 405: return QByteArrayLiteral("Method Not Allowed");
+    case 408: return QByteArrayLiteral("Request Timeout");
+    case 410: return QByteArrayLiteral("Gone");
+    case 412: return QByteArrayLiteral("Precondition Failed");
+    case 416: return QByteArrayLiteral("Range Not Satisfiable");
+    case 429: return QByteArrayLiteral("Too Many Requests");
+    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500: return QByteArrayLiteral("Internal Server Error");
+    case 502: return QByteArrayLiteral("Bad Gateway");
+    case 503: return QByteArrayLiteral("Service Unavailable");
+    case 504: return QByteArrayLiteral("Gateway Timeout");
+    default: return QByteArrayLiteral("Status");
+    }
+}
+
+QByteArray httpDateNow()
+{
+    return QLocale::c()
+            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss"))
+            .toLatin1()
+            + QByteArrayLiteral(" GMT");
+}
+
+struct ByteRange
+{
+    qint64 first = 0;
+    qint64 last = -1; // inclusive; -1 means "to the end"
+    bool suffix = false;
+};
+
+// Single ranges only ("bytes=N-", "bytes=N-M", "bytes=-N"); anything else is ignored like a
+// server that does not understand it would.
+bool parseRange(const QByteArray &value, ByteRange *out)
+{
+    const QByteArray v = value.trimmed();
+    if (!v.startsWith("bytes=") || v.contains(','))
+        return false;
+    const QByteArray spec = v.mid(6).trimmed();
+    const qsizetype dash = spec.indexOf('-');
+    if (dash < 0)
+        return false;
+    const QByteArray a = spec.left(dash).trimmed();
+    const QByteArray b = spec.mid(dash + 1).trimmed();
+    bool ok = true;
+    if (a.isEmpty()) {
+        out->suffix = true;
+        out->first = b.toLongLong(&ok);
+        return ok && out->first >= 0;
+    }
+    out->first = a.toLongLong(&ok);
+    if (!ok || out->first < 0)
+        return false;
+    if (b.isEmpty())
+        return true;
+    out->last = b.toLongLong(&ok);
+    return ok && out->last >= out->first;
+}
+
+// gzip of entity bytes [offset, offset+length); only used for small bodies.
+QByteArray gzipSlice(const Entity &e, qint64 offset, qint64 length)
+{
+    z_stream zs;
+    std::memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        != Z_OK)
+        return QByteArray();
+    QByteArray out;
+    QByteArray in(ChunkSize, Qt::Uninitialized);
+    QByteArray buf(ChunkSize, Qt::Uninitialized);
+    qint64 done = 0;
+    int flush = Z_NO_FLUSH;
+    do {
+        const qint64 n = std::min<qint64>(ChunkSize, length - done);
+        FaultServer::fillContent(e.seed, offset + done, in.data(), n);
+        done += n;
+        flush = done >= length ? Z_FINISH : Z_NO_FLUSH;
+        zs.next_in = reinterpret_cast<Bytef *>(in.data());
+        zs.avail_in = uInt(n);
+        do {
+            zs.next_out = reinterpret_cast<Bytef *>(buf.data());
+            zs.avail_out = uInt(buf.size());
+            deflate(&zs, flush);
+            out.append(buf.constData(), buf.size() - qsizetype(zs.avail_out));
+        } while (zs.avail_out == 0);
+    } while (flush != Z_FINISH);
+    deflateEnd(&zs);
+    return out;
+}
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+void addHeader(HeaderList &headers, const char *name, const QByteArray &value)
+{
+    headers.append(qMakePair(QByteArray(name), value));
+}
+
+struct RouteState
+{
+    Route route;
+    int served = 0; // script position
+};
+
+} // namespace
+
+QByteArray RequestRecord::header(const QByteArray &name) const
+{
+    QByteArray result;
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) != 0)
+            continue;
+        if (!result.isEmpty())
+            result += ", ";
+        result += h.second;
+    }
+    return result;
+}
+
+struct FaultServer::Private
+{
+    QTcpServer *server = nullptr;
+    QHash<QByteArray, RouteState> routes;
+    QList<RequestRecord> records;
+    QList<Connection *> connections;
+};
+
+// One accepted socket: reads a single request, answers it, then closes.
+class FaultServer::Connection : public QObject
+{
+public:
+    Connection(FaultServer *server, QTcpSocket *socket);
+    ~Connection() override;
+
+private:
+    enum class State { ReadingHead, ReadingBody, Responding, Stalled, Done };
+    enum class Cut { None, Drop, Stall };
+
+    void onReadyRead();
+    bool parseHead(qsizetype headEnd);
+    void respond();
+    void startResponse(int status,
+                       const QList<QPair<QByteArray, QByteArray>> &headers,
+                       qint64 bodyLength,
+                       const Fault &fault);
+    void onBytesWritten(qint64 n);
+    void pump();
+    void reportProgress(bool force);
+    void finish();
+
+    FaultServer *q;
+    QTcpSocket *socket;
+    State state = State::ReadingHead;
+    QByteArray inbuf;
+    qint64 requestBodyLeft = 0;
+
+    QByteArray method, path;
+    QList<QPair<QByteArray, QByteArray>> reqHeaders;
+    int record = -1;    // index into d->records
+    int pathIndex = -1; // index among this path's records
+
+    // Body source: generated entity bytes from `bodyOffset`, or `memBody` when non-null.
+    quint32 seed = 1;
+    qint64 bodyOffset = 0;
+    QByteArray memBody;
+    bool useMem = false;
+    qint64 sendLimit = 0;  // body bytes we will hand to the socket
+    qint64 queued = 0;     // body bytes handed to the socket
+    qint64 headPending = 0; // header bytes not yet reported by bytesWritten
+    qint64 delivered = 0;  // body bytes the socket reported written
+    qint64 lastReported = 0;
+    Cut cut = Cut::None;
+    qint64 throttle = 0;
+    double credit = 0;
+    QTimer *throttleTimer = nullptr;
+    QElapsedTimer throttleClock;
+    QByteArray chunk;
+};
+
+FaultServer::Connection::Connection(FaultServer *server, QTcpSocket *s)
+    : QObject(server)
+    , q(server)
+    , socket(s)
+{
+    socket->setParent(this);
+    connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
+    connect(socket, &QTcpSocket::disconnected, this, &Connection::finish);
+    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+        // A peer reset can arrive without a clean disconnected(); treat any error as the end.
+        if (socket->state() != QAbstractSocket::ConnectedState)
+            finish();
+    });
+    q->d->connections.append(this);
+    // Data may already be buffered when the server hands the socket over.
+    QTimer::singleShot(0, this, &Connection::onReadyRead);
+}
+
+FaultServer::Connection::~Connection()
+{
+    QObject::disconnect(socket, nullptr, this, nullptr);
+    socket->abort();
+}
+
+void FaultServer::Connection::onReadyRead()
+{
+    if (state == State::Done)
+        return;
+    inbuf += socket->readAll();
+    if (state == State::ReadingHead) {
+        const qsizetype end = inbuf.indexOf("\r\n\r\n");
+        if (end < 0) {
+            if (inbuf.size() > MaxRequestHead) {
+                state = State::Responding;
+                startResponse(431, {}, 0, Fault());
+            }
+            return;
+        }
+        if (!parseHead(end)) {
+            state = State::Responding;
+            startResponse(400, {}, 0, Fault());
+            return;
+        }
+        inbuf.remove(0, end + 4);
+        state = State::ReadingBody;
+    }
+    if (state == State::ReadingBody) {
+        // Read the whole request body first: closing with unread input would send a RST that
+        // can destroy the response in flight.
+        const qint64 take = std::min<qint64>(requestBodyLeft, inbuf.size());
+        requestBodyLeft -= take;
+        inbuf.clear();
+        if (requestBodyLeft > 0)
+            return;
+        state = State::Responding;
+        respond();
+        return;
+    }
+    inbuf.clear(); // anything after the request (we answer one per connection) is discarded
+}
+
+bool FaultServer::Connection::parseHead(qsizetype headEnd)
+{
+    const QList<QByteArray> lines = inbuf.left(headEnd).split('\n');
+    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+    if (requestLine.size() != 3 || !requestLine.at(2).startsWith("HTTP/1."))
+        return false;
+    method = requestLine.at(0);
+    QByteArray target = requestLine.at(1);
+    if (target.startsWith("http://") || target.startsWith("https://")) {
+        const qsizetype slash = target.indexOf('/', target.indexOf("//") + 2);
+        target = slash < 0 ? QByteArrayLiteral("/") : target.mid(slash);
+    }
+    const qsizetype query = target.indexOf('?');
+    path = query < 0 ? target : target.left(query);
+    const qsizetype fragment = path.indexOf('#');
+    if (fragment >= 0)
+        path.truncate(fragment);
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        if (line.isEmpty())
+            continue;
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return false;
+        reqHeaders.append(qMakePair(line.left(colon).trimmed(), line.mid(colon + 1).trimmed()));
+        if (reqHeaders.last().first.compare("content-length", Qt::CaseInsensitive) == 0)
+            requestBodyLeft = std::max<qint64>(0, reqHeaders.last().second.toLongLong());
+    }
+    return true;
+}
+
+void FaultServer::Connection::respond()
+{
+    Private *d = q->d.get();
+    RequestRecord rec;
+    rec.method = method;
+    rec.path = path;
+    rec.headers = reqHeaders;
+    pathIndex = int(std::count_if(d->records.cbegin(), d->records.cend(), [this](const auto &r) {
+        return r.path == path;
+    }));
+    d->records.append(rec);
+    record = int(d->records.size() - 1);
+    const auto header = [&rec](const char *name) { return rec.header(QByteArray(name)); };
+
+    QList<QPair<QByteArray, QByteArray>> headers;
+    const auto it = d->routes.find(path);
+    if (it == d->routes.end()) {
+        useMem = true;
+        memBody = QByteArrayLiteral("no such path\n");
+        addHeader(headers, "Content-Type", "text/plain");
+        startResponse(404, headers, memBody.size(), Fault());
+        return;
+    }
+    RouteState &rs = it.value();
+    const Fault fault = rs.served < rs.route.script.size() ? rs.route.script.at(rs.served)
+                                                           : rs.route.then;
+    ++rs.served;
+    const Entity entity = rs.route.entity;
+
+    if (method != "GET" && method != "HEAD") {
+        useMem = true;
+        memBody = QByteArrayLiteral("method not allowed\n");
+        addHeader(headers, "Allow", "GET, HEAD");
+        startResponse(405, headers, memBody.size(), Fault());
+        return;
+    }
+
+    if (fault.status != 0) {
+        useMem = true;
+        memBody = fault.errorBody;
+        addHeader(headers, "Content-Type", "text/plain");
+        if (!fault.retryAfter.isEmpty())
+            addHeader(headers, "Retry-After", fault.retryAfter);
+        if (!fault.location.isEmpty())
+            addHeader(headers, "Location", fault.location);
+        startResponse(fault.status, headers, memBody.size(), fault);
+        return;
+    }
+
+    const qint64 size = entity.size;
+    const QByteArray sizeText = QByteArray::number(size);
+    int status = 200;
+    qint64 first = 0;
+    qint64 last = size - 1;
+    ByteRange range;
+    bool useRange = !fault.ignoreRange && parseRange(header("Range"), &range);
+    const QByteArray ifRange = header("If-Range");
+    if (useRange && !ifRange.isEmpty()) {
+        // An entity tag starts with a quote (W/ for weak tags, which never match here).
+        const bool isTag = ifRange.startsWith('"') || ifRange.startsWith("W/");
+        useRange = isTag ? (!entity.etag.isEmpty() && ifRange == entity.etag)
+                         : (!entity.lastModified.isEmpty() && ifRange == entity.lastModified);
+    }
+    if (useRange) {
+        if (range.suffix) {
+            first = std::max<qint64>(0, size - range.first);
+            if (range.first == 0)
+                first = size; // "bytes=-0" cannot be satisfied
+        } else {
+            first = range.first;
+            if (range.last >= 0)
+                last = std::min(range.last, size - 1);
+        }
+        if (first >= size) {
+            addHeader(headers, "Content-Range", "bytes */" + sizeText);
+            startResponse(416, headers, 0, Fault());
+            return;
+        }
+        // Only the start moves; the end stays what the client asked for (or size-1).
+        if (fault.contentRangeShift != 0)
+            first = std::clamp<qint64>(first + fault.contentRangeShift, 0, last);
+        status = 206;
+        addHeader(headers, "Content-Range",
+                        "bytes " + QByteArray::number(first) + '-' + QByteArray::number(last)
+                                + '/' + sizeText);
+    }
+    const qint64 length = std::max<qint64>(0, last - first + 1);
+    seed = entity.seed;
+    bodyOffset = first;
+    qint64 wireLength = length;
+    addHeader(headers, "Content-Type", "application/octet-stream");
+    if (fault.gzipWhenAsked && header("Accept-Encoding").toLower().contains("gzip")) {
+        // The selected bytes are compressed as they are; a 206 keeps its identity-based
+        // Content-Range, which is itself a fault a careful client must notice.
+        useMem = true;
+        memBody = gzipSlice(entity, first, length);
+        wireLength = memBody.size();
+        addHeader(headers, "Content-Encoding", "gzip");
+    }
+    if (!entity.etag.isEmpty())
+        addHeader(headers, "ETag", entity.etag);
+    if (!entity.lastModified.isEmpty())
+        addHeader(headers, "Last-Modified", entity.lastModified);
+    addHeader(headers, "Accept-Ranges", "bytes");
+    startResponse(status, headers, wireLength, fault);
+}
+
+void FaultServer::Connection::startResponse(int status,
+                                            const QList<QPair<QByteArray, QByteArray>> &headers,
+                                            qint64 bodyLength,
+                                            const Fault &fault)
+{
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+                      + "\r\nDate: " + httpDateNow() + "\r\nConnection: close\r\n";
+    if (!fault.omitContentLength)
+        head += "Content-Length: " + QByteArray::number(bodyLength) + "\r\n";
+    for (const auto &h : headers)
+        head += h.first + ": " + h.second + "\r\n";
+    for (const auto &h : fault.extraHeaders)
+        head += h.first + ": " + h.second + "\r\n";
+    head += "\r\n";
+
+    if (method == "HEAD")
+        bodyLength = 0;
+    sendLimit = bodyLength;
+    if (fault.dropAfterBytes >= 0 && fault.dropAfterBytes < sendLimit) {
+        sendLimit = fault.dropAfterBytes;
+        cut = Cut::Drop;
+    }
+    if (fault.stallAfterBytes >= 0 && fault.stallAfterBytes < sendLimit) {
+        sendLimit = fault.stallAfterBytes;
+        cut = Cut::Stall;
+    }
+    throttle = fault.throttle;
+
+    if (record >= 0) {
+        q->d->records[record].status = status;
+        Q_EMIT q->requestReceived(path, pathIndex);
+    }
+
+    headPending = head.size();
+    socket->write(head);
+    if (throttle > 0 && sendLimit > 0) {
+        throttleTimer = new QTimer(this);
+        throttleTimer->setTimerType(Qt::PreciseTimer);
+        throttleTimer->setInterval(ThrottleTickMs);
+        connect(throttleTimer, &QTimer::timeout, this, [this] {
+            // Token bucket capped at 100 ms worth, so a late tick never turns into a burst.
+            credit += double(throttle) * double(throttleClock.restart()) / 1000.0;
+            credit = std::min(credit, std::max(double(throttle) / 10.0, 1.0));
+            pump();
+        });
+        throttleClock.start();
+        throttleTimer->start();
+    }
+    pump();
+}
+
+void FaultServer::Connection::onBytesWritten(qint64 n)
+{
+    const qint64 headPart = std::min(n, headPending);
+    headPending -= headPart;
+    n -= headPart;
+    if (n > 0) {
+        delivered += n;
+        if (record >= 0)
+            q->d->records[record].bodyBytesSent += n;
+        reportProgress(false);
+    }
+    pump();
+}
+
+void FaultServer::Connection::pump()
+{
+    if (state != State::Responding)
+        return;
+    while (queued < sendLimit && socket->bytesToWrite() < MaxQueued) {
+        qint64 n = std::min(ChunkSize, sendLimit - queued);
+        if (throttle > 0)
+            n = std::min<qint64>(n, qint64(credit));
+        if (n <= 0)
+            break;
+        if (useMem) {
+            socket->write(memBody.constData() + queued, n);
+        } else {
+            chunk.resize(n);
+            fillContent(seed, bodyOffset + queued, chunk.data(), n);
+            socket->write(chunk.constData(), n);
+        }
+        queued += n;
+        if (throttle > 0)
+            credit -= double(n);
+    }
+    if (queued < sendLimit || socket->bytesToWrite() > 0)
+        return;
+
+    // Everything we meant to send has reached the kernel.
+    delete throttleTimer;
+    throttleTimer = nullptr;
+    reportProgress(true);
+    switch (cut) {
+    case Cut::Stall:
+        state = State::Stalled; // keep the socket open until the peer leaves
+        break;
+    case Cut::Drop:
+        socket->abort();
+        finish();
+        break;
+    case Cut::None:
+        socket->disconnectFromHost(); // disconnected() -> finish()
+        if (socket->state() == QAbstractSocket::UnconnectedState)
+            finish();
+        break;
+    }
+}
+
+void FaultServer::Connection::reportProgress(bool force)
+{
+    if (record < 0 || delivered == lastReported)
+        return;
+    if (!force && delivered - lastReported < ProgressStep)
+        return;
+    lastReported = delivered;
+    Q_EMIT q->bodyProgress(path, q->bodyBytesSent(path));
+}
+
+void FaultServer::Connection::finish()
+{
+    if (state == State::Done)
+        return;
+    state = State::Done;
+    delete throttleTimer;
+    throttleTimer = nullptr;
+    q->d->connections.removeOne(this);
+    reportProgress(true);
+    if (record >= 0)
+        Q_EMIT q->responseFinished(path, pathIndex);
+    deleteLater();
+}
+
+FaultServer::FaultServer(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+    d->server = new QTcpServer(this);
+    connect(d->server, &QTcpServer::newConnection, this, [this] {
+        while (QTcpSocket *socket = d->server->nextPendingConnection())
+            new Connection(this, socket);
+    });
+}
+
+FaultServer::~FaultServer()
+{
+    d->server->close();
+    // Connections reach into d, so they must go before it does (QObject would delete them later).
+    const QList<Connection *> live = d->connections;
+    d->connections.clear();
+    qDeleteAll(live);
+    // Finished connections still waiting for deleteLater are children and go with QObject;
+    // they no longer touch d.
+}
+
+bool FaultServer::listen(quint16 port)
+{
+    if (d->server->isListening())
+        return true;
+    return d->server->listen(QHostAddress(QHostAddress::LocalHost), port);
+}
+
+quint16 FaultServer::port() const
+{
+    return d->server->serverPort();
+}
+
+QUrl FaultServer::url(const QByteArray &path) const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port()) + QString::fromLatin1(path));
+}
+
+void FaultServer::setRoute(const QByteArray &path, const Route &route)
+{
+    d->routes.insert(path, RouteState{route, 0});
+}
+
+void FaultServer::setEntity(const QByteArray &path, const Entity &entity)
+{
+    d->routes[path].route.entity = entity;
+}
+
+QList<RequestRecord> FaultServer::requests(const QByteArray &path) const
+{
+    if (path.isEmpty())
+        return d->records;
+    QList<RequestRecord> result;
+    for (const auto &r : d->records) {
+        if (r.path == path)
+            result.append(r);
+    }
+    return result;
+}
+
+int FaultServer::requestCount(const QByteArray &path) const
+{
+    return int(std::count_if(d->records.cbegin(), d->records.cend(), [&path](const auto &r) {
+        return r.path == path;
+    }));
+}
+
+qint64 FaultServer::bodyBytesSent(const QByteArray &path) const
+{
+    qint64 total = 0;
+    for (const auto &r : d->records) {
+        if (r.path == path)
+            total += r.bodyBytesSent;
+    }
+    return total;
+}
+
+int FaultServer::openConnections() const
+{
+    return int(d->connections.size());
+}
+
+char FaultServer::contentByte(quint32 seed, qint64 offset)
+{
+    const quint64 v = mixBlock(seed, quint64(offset) / 8);
+    return char((v >> (8 * (quint64(offset) % 8))) & 0xff);
+}
+
+void FaultServer::fillContent(quint32 seed, qint64 offset, char *data, qint64 length)
+{
+    // Unaligned head and tail byte by byte, whole 8-byte blocks in between.
+    while (length > 0 && offset % 8 != 0) {
+        *data++ = contentByte(seed, offset++);
+        --length;
+    }
+    quint64 block = quint64(offset) / 8;
+    while (length >= 8) {
+        qToLittleEndian<quint64>(mixBlock(seed, block++), data);
+        data += 8;
+        offset += 8;
+        length -= 8;
+    }
+    while (length > 0) {
+        *data++ = contentByte(seed, offset++);
+        --length;
+    }
+}
+
+QByteArray FaultServer::contentSha256(const Entity &entity)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QByteArray buf(1024 * 1024, Qt::Uninitialized);
+    for (qint64 offset = 0; offset < entity.size;) {
+        const qint64 n = std::min<qint64>(buf.size(), entity.size - offset);
+        fillContent(entity.seed, offset, buf.data(), n);
+        hash.addData(QByteArrayView(buf.constData(), n));
+        offset += n;
+    }
+    return hash.result().toHex();
+}
+
+bool FaultServer::writeContent(QIODevice *device, const Entity &entity)
+{
+    if (!device || !device->isWritable())
+        return false;
+    QByteArray buf(1024 * 1024, Qt::Uninitialized);
+    for (qint64 offset = 0; offset < entity.size;) {
+        const qint64 n = std::min<qint64>(buf.size(), entity.size - offset);
+        fillContent(entity.seed, offset, buf.data(), n);
+        if (device->write(buf.constData(), n) != n)
+            return false;
+        offset += n;
+    }
+    return true;
+}
+
+} // namespace FaultTest
