@@ -5,7 +5,6 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QIODevice>
 #include <QtCore/QLocale>
-#include <QtCore/QPointer>
 #include <QtCore/QTimer>
 #include <QtCore/QtEndian>
 #include <QtNetwork/QHostAddress>
@@ -31,50 +30,34 @@ constexpr int ThrottleTickMs = 20;
 quint64 mixBlock(quint32 seed, quint64 block)
 {
     quint64 z = (quint64(seed) * 0xD1B54A32D192ED03ull) ^ (block * 0x9E3779B97F4A7C15ull);
-    z ^= z >> 30;
-    z *= 0xBF58476D1CE4E5B9ull;
-    z ^= z >> 27;
-    z *= 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return z;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 QByteArray reasonPhrase(int status)
 {
-    switch (status) {
-    case 200: return QByteArrayLiteral("OK");
-    case 206: return QByteArrayLiteral("Partial Content");
-    case 301: return QByteArrayLiteral("Moved Permanently");
-    case 302: return QByteArrayLiteral("Found");
-    case 303: return QByteArrayLiteral("See Other");
-    case 304: return QByteArrayLiteral("Not Modified");
-    case 307: return QByteArrayLiteral("Temporary Redirect");
-    case 308: return QByteArrayLiteral("Permanent Redirect");
-    case 400: return QByteArrayLiteral("Bad Request");
-    case 401: return QByteArrayLiteral("Unauthorized");
-    case 403: return QByteArrayLiteral("Forbidden");
-    case 404: return QByteArrayLiteral("Not Found");
-    case 405: return QByteArrayLiteral("Method Not Allowed");
-    case 408: return QByteArrayLiteral("Request Timeout");
-    case 410: return QByteArrayLiteral("Gone");
-    case 412: return QByteArrayLiteral("Precondition Failed");
-    case 416: return QByteArrayLiteral("Range Not Satisfiable");
-    case 429: return QByteArrayLiteral("Too Many Requests");
-    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
-    case 500: return QByteArrayLiteral("Internal Server Error");
-    case 502: return QByteArrayLiteral("Bad Gateway");
-    case 503: return QByteArrayLiteral("Service Unavailable");
-    case 504: return QByteArrayLiteral("Gateway Timeout");
-    default: return QByteArrayLiteral("Status");
-    }
+    // clang-format off
+    static const QHash<int, QByteArray> phrases = {
+        {200, "OK"}, {206, "Partial Content"}, {301, "Moved Permanently"}, {302, "Found"},
+        {303, "See Other"}, {304, "Not Modified"}, {307, "Temporary Redirect"},
+        {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+        {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+        {408, "Request Timeout"}, {410, "Gone"}, {412, "Precondition Failed"},
+        {416, "Range Not Satisfiable"}, {429, "Too Many Requests"},
+        {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
+        {502, "Bad Gateway"}, {503, "Service Unavailable"}, {504, "Gateway Timeout"}};
+    // clang-format on
+    return phrases.value(status, QByteArrayLiteral("Scripted Status"));
 }
 
 QByteArray httpDateNow()
 {
     return QLocale::c()
-            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss"))
-            .toLatin1()
-            + QByteArrayLiteral(" GMT");
+                   .toString(QDateTime::currentDateTimeUtc(),
+                             QStringLiteral("ddd, dd MMM yyyy hh:mm:ss"))
+                   .toLatin1()
+           + QByteArrayLiteral(" GMT");
 }
 
 struct ByteRange
@@ -112,35 +95,27 @@ bool parseRange(const QByteArray &value, ByteRange *out)
     return ok && out->last >= out->first;
 }
 
-// gzip of entity bytes [offset, offset+length); only used for small bodies.
+// gzip of entity bytes [offset, offset+length), in one go: this fault is only used with small
+// bodies, so buffering is fine here (and nowhere else).
 QByteArray gzipSlice(const Entity &e, qint64 offset, qint64 length)
 {
+    QByteArray plain(length, Qt::Uninitialized);
+    FaultServer::fillContent(e.seed, offset, plain.data(), length);
     z_stream zs;
     std::memset(&zs, 0, sizeof zs);
+    // windowBits 15 + 16 asks zlib for gzip framing instead of a zlib header.
     if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
         != Z_OK)
         return QByteArray();
-    QByteArray out;
-    QByteArray in(ChunkSize, Qt::Uninitialized);
-    QByteArray buf(ChunkSize, Qt::Uninitialized);
-    qint64 done = 0;
-    int flush = Z_NO_FLUSH;
-    do {
-        const qint64 n = std::min<qint64>(ChunkSize, length - done);
-        FaultServer::fillContent(e.seed, offset + done, in.data(), n);
-        done += n;
-        flush = done >= length ? Z_FINISH : Z_NO_FLUSH;
-        zs.next_in = reinterpret_cast<Bytef *>(in.data());
-        zs.avail_in = uInt(n);
-        do {
-            zs.next_out = reinterpret_cast<Bytef *>(buf.data());
-            zs.avail_out = uInt(buf.size());
-            deflate(&zs, flush);
-            out.append(buf.constData(), buf.size() - qsizetype(zs.avail_out));
-        } while (zs.avail_out == 0);
-    } while (flush != Z_FINISH);
+    QByteArray out(qsizetype(deflateBound(&zs, uLong(length))), Qt::Uninitialized);
+    zs.next_in = reinterpret_cast<Bytef *>(plain.data());
+    zs.avail_in = uInt(length);
+    zs.next_out = reinterpret_cast<Bytef *>(out.data());
+    zs.avail_out = uInt(out.size());
+    const bool ok = deflate(&zs, Z_FINISH) == Z_STREAM_END;
+    out.resize(qsizetype(zs.total_out));
     deflateEnd(&zs);
-    return out;
+    return ok ? out : QByteArray();
 }
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
@@ -193,10 +168,8 @@ private:
     void onReadyRead();
     bool parseHead(qsizetype headEnd);
     void respond();
-    void startResponse(int status,
-                       const QList<QPair<QByteArray, QByteArray>> &headers,
-                       qint64 bodyLength,
-                       const Fault &fault);
+    void answerPlain(int status, const QByteArray &body, HeaderList headers, const Fault &fault);
+    void startResponse(int status, const HeaderList &headers, qint64 bodyLength, const Fault &f);
     void onBytesWritten(qint64 n);
     void pump();
     void reportProgress(bool force);
@@ -209,7 +182,7 @@ private:
     qint64 requestBodyLeft = 0;
 
     QByteArray method, path;
-    QList<QPair<QByteArray, QByteArray>> reqHeaders;
+    HeaderList reqHeaders;
     int record = -1;    // index into d->records
     int pathIndex = -1; // index among this path's records
 
@@ -218,10 +191,10 @@ private:
     qint64 bodyOffset = 0;
     QByteArray memBody;
     bool useMem = false;
-    qint64 sendLimit = 0;  // body bytes we will hand to the socket
-    qint64 queued = 0;     // body bytes handed to the socket
+    qint64 sendLimit = 0;   // body bytes we will hand to the socket
+    qint64 queued = 0;      // body bytes handed to the socket
     qint64 headPending = 0; // header bytes not yet reported by bytesWritten
-    qint64 delivered = 0;  // body bytes the socket reported written
+    qint64 delivered = 0;   // body bytes the socket reported written
     qint64 lastReported = 0;
     Cut cut = Cut::None;
     qint64 throttle = 0;
@@ -331,46 +304,32 @@ void FaultServer::Connection::respond()
     rec.method = method;
     rec.path = path;
     rec.headers = reqHeaders;
-    pathIndex = int(std::count_if(d->records.cbegin(), d->records.cend(), [this](const auto &r) {
-        return r.path == path;
-    }));
+    pathIndex = q->requestCount(path);
     d->records.append(rec);
     record = int(d->records.size() - 1);
     const auto header = [&rec](const char *name) { return rec.header(QByteArray(name)); };
 
-    QList<QPair<QByteArray, QByteArray>> headers;
+    HeaderList headers;
     const auto it = d->routes.find(path);
-    if (it == d->routes.end()) {
-        useMem = true;
-        memBody = QByteArrayLiteral("no such path\n");
-        addHeader(headers, "Content-Type", "text/plain");
-        startResponse(404, headers, memBody.size(), Fault());
-        return;
-    }
+    if (it == d->routes.end())
+        return answerPlain(404, QByteArrayLiteral("no such path\n"), headers, Fault());
     RouteState &rs = it.value();
-    const Fault fault = rs.served < rs.route.script.size() ? rs.route.script.at(rs.served)
-                                                           : rs.route.then;
+    const Fault fault
+            = rs.served < rs.route.script.size() ? rs.route.script.at(rs.served) : rs.route.then;
     ++rs.served;
     const Entity entity = rs.route.entity;
 
     if (method != "GET" && method != "HEAD") {
-        useMem = true;
-        memBody = QByteArrayLiteral("method not allowed\n");
         addHeader(headers, "Allow", "GET, HEAD");
-        startResponse(405, headers, memBody.size(), Fault());
-        return;
+        return answerPlain(405, QByteArrayLiteral("method not allowed\n"), headers, Fault());
     }
 
     if (fault.status != 0) {
-        useMem = true;
-        memBody = fault.errorBody;
-        addHeader(headers, "Content-Type", "text/plain");
         if (!fault.retryAfter.isEmpty())
             addHeader(headers, "Retry-After", fault.retryAfter);
         if (!fault.location.isEmpty())
             addHeader(headers, "Location", fault.location);
-        startResponse(fault.status, headers, memBody.size(), fault);
-        return;
+        return answerPlain(fault.status, fault.errorBody, headers, fault);
     }
 
     const qint64 size = entity.size;
@@ -406,9 +365,10 @@ void FaultServer::Connection::respond()
         if (fault.contentRangeShift != 0)
             first = std::clamp<qint64>(first + fault.contentRangeShift, 0, last);
         status = 206;
-        addHeader(headers, "Content-Range",
-                        "bytes " + QByteArray::number(first) + '-' + QByteArray::number(last)
-                                + '/' + sizeText);
+        addHeader(headers,
+                  "Content-Range",
+                  "bytes " + QByteArray::number(first) + '-' + QByteArray::number(last) + '/'
+                          + sizeText);
     }
     const qint64 length = std::max<qint64>(0, last - first + 1);
     seed = entity.seed;
@@ -431,8 +391,20 @@ void FaultServer::Connection::respond()
     startResponse(status, headers, wireLength, fault);
 }
 
+// A small text body that is no entity (errors, redirects, scripted statuses).
+void FaultServer::Connection::answerPlain(int status,
+                                          const QByteArray &body,
+                                          HeaderList headers,
+                                          const Fault &fault)
+{
+    useMem = true;
+    memBody = body;
+    addHeader(headers, "Content-Type", "text/plain");
+    startResponse(status, headers, body.size(), fault);
+}
+
 void FaultServer::Connection::startResponse(int status,
-                                            const QList<QPair<QByteArray, QByteArray>> &headers,
+                                            const HeaderList &headers,
                                             qint64 bodyLength,
                                             const Fault &fault)
 {
@@ -627,18 +599,14 @@ QList<RequestRecord> FaultServer::requests(const QByteArray &path) const
 
 int FaultServer::requestCount(const QByteArray &path) const
 {
-    return int(std::count_if(d->records.cbegin(), d->records.cend(), [&path](const auto &r) {
-        return r.path == path;
-    }));
+    return int(requests(path).size());
 }
 
 qint64 FaultServer::bodyBytesSent(const QByteArray &path) const
 {
     qint64 total = 0;
-    for (const auto &r : d->records) {
-        if (r.path == path)
-            total += r.bodyBytesSent;
-    }
+    for (const auto &r : requests(path))
+        total += r.bodyBytesSent;
     return total;
 }
 
@@ -656,49 +624,45 @@ char FaultServer::contentByte(quint32 seed, qint64 offset)
 void FaultServer::fillContent(quint32 seed, qint64 offset, char *data, qint64 length)
 {
     // Unaligned head and tail byte by byte, whole 8-byte blocks in between.
-    while (length > 0 && offset % 8 != 0) {
+    for (; length > 0 && offset % 8 != 0; --length)
         *data++ = contentByte(seed, offset++);
-        --length;
-    }
-    quint64 block = quint64(offset) / 8;
-    while (length >= 8) {
-        qToLittleEndian<quint64>(mixBlock(seed, block++), data);
-        data += 8;
-        offset += 8;
-        length -= 8;
-    }
-    while (length > 0) {
+    for (; length >= 8; length -= 8, offset += 8, data += 8)
+        qToLittleEndian<quint64>(mixBlock(seed, quint64(offset) / 8), data);
+    for (; length > 0; --length)
         *data++ = contentByte(seed, offset++);
-        --length;
+}
+
+// Feeds the entity to `sink` in 1 MiB pieces; stops early when the sink returns false.
+template<typename Sink>
+static bool streamContent(const Entity &entity, Sink sink)
+{
+    QByteArray buf(1024 * 1024, Qt::Uninitialized);
+    for (qint64 offset = 0; offset < entity.size;) {
+        const qint64 n = std::min<qint64>(buf.size(), entity.size - offset);
+        FaultServer::fillContent(entity.seed, offset, buf.data(), n);
+        if (!sink(buf.constData(), n))
+            return false;
+        offset += n;
     }
+    return true;
 }
 
 QByteArray FaultServer::contentSha256(const Entity &entity)
 {
     QCryptographicHash hash(QCryptographicHash::Sha256);
-    QByteArray buf(1024 * 1024, Qt::Uninitialized);
-    for (qint64 offset = 0; offset < entity.size;) {
-        const qint64 n = std::min<qint64>(buf.size(), entity.size - offset);
-        fillContent(entity.seed, offset, buf.data(), n);
-        hash.addData(QByteArrayView(buf.constData(), n));
-        offset += n;
-    }
+    streamContent(entity, [&hash](const char *data, qint64 n) {
+        hash.addData(QByteArrayView(data, n));
+        return true;
+    });
     return hash.result().toHex();
 }
 
 bool FaultServer::writeContent(QIODevice *device, const Entity &entity)
 {
-    if (!device || !device->isWritable())
-        return false;
-    QByteArray buf(1024 * 1024, Qt::Uninitialized);
-    for (qint64 offset = 0; offset < entity.size;) {
-        const qint64 n = std::min<qint64>(buf.size(), entity.size - offset);
-        fillContent(entity.seed, offset, buf.data(), n);
-        if (device->write(buf.constData(), n) != n)
-            return false;
-        offset += n;
-    }
-    return true;
+    return device && device->isWritable()
+           && streamContent(entity, [device](const char *data, qint64 n) {
+                  return device->write(data, n) == n;
+              });
 }
 
 } // namespace FaultTest

@@ -112,8 +112,8 @@ int main(int argc, char **argv)
     entity.seed = parser.value(seedOpt).toUInt(&ok);
     if (!ok)
         fail(QStringLiteral("invalid --seed"));
-    entity.etag = "\"seed" + QByteArray::number(entity.seed) + '-'
-                  + QByteArray::number(entity.size) + '"';
+    entity.etag = "\"seed" + QByteArray::number(entity.seed) + '-' + QByteArray::number(entity.size)
+                  + '"';
 
     FaultTest::Fault normal;
     if (!parseSize(parser.value(throttleOpt), &normal.throttle))
