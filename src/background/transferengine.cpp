@@ -266,6 +266,9 @@ void TransferEngine::resolve(const QString &identifier, const NetworkResponse &r
 QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                                                 const SessionConfiguration &config)
 {
+    if (!m_store.isOpen())
+        return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::StoreError,
+                                              m_store.errorString()));
     const std::optional<TransferRow> row = m_store.find(identifier);
     if (!row)
         return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidIdentifier,

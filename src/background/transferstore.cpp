@@ -40,6 +40,13 @@ HeaderList decodeHeaders(const QByteArray &data)
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
+// QtSql binds a null QByteArray or QString as SQL NULL, which the NOT NULL columns refuse.
+QByteArray notNull(const QByteArray &value) { return value.isNull() ? QByteArray("") : value; }
+QString notNull(const QString &value)
+{
+    return value.isNull() ? QString(QLatin1String("")) : value;
+}
+
 const char kColumns[] = "identifier, url, destination, partial_path, request_headers, expected_sha256, "
                         "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
                         "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
@@ -248,8 +255,19 @@ bool TransferStore::migrate()
                             .arg(m_path)
                             .arg(version)
                             .arg(SchemaVersion));
-    if (version == SchemaVersion)
-        return true;
+    if (version == SchemaVersion) {
+        // Other programs set user_version too; only our tables and columns make it a store.
+        if (q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(QLatin1String(kColumns)))
+            && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, heartbeat "
+                                     "FROM leases LIMIT 0"))) {
+            q.finish();
+            return true;
+        }
+        return fail(NetworkResponse::Error::StoreError,
+                    QStringLiteral("%1 is an SQLite database of another application, not a "
+                                   "transfer store; it was left untouched")
+                            .arg(m_path));
+    }
     if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("Cannot read the transfer store %1").arg(m_path));
@@ -390,8 +408,8 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
         ins.addBindValue(fresh.url.toEncoded());
         ins.addBindValue(fresh.destination);
         ins.addBindValue(fresh.partialPath);
-        ins.addBindValue(encodeHeaders(fresh.requestHeaders));
-        ins.addBindValue(fresh.expectedSha256);
+        ins.addBindValue(notNull(encodeHeaders(fresh.requestHeaders)));
+        ins.addBindValue(notNull(fresh.expectedSha256));
         ins.addBindValue(int(TransferInfo::State::Queued));
         ins.addBindValue(now);
         ins.addBindValue(now);
@@ -424,7 +442,7 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
     up.addBindValue(fresh.identifier);
     up.addBindValue(me.ownerToken);
     up.addBindValue(me.pid);
-    up.addBindValue(me.bootId);
+    up.addBindValue(notNull(me.bootId));
     up.addBindValue(me.startedAt);
     up.addBindValue(me.heartbeat);
     if (!up.exec() || !tx.commit())
@@ -434,6 +452,8 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
 
 bool TransferStore::heartbeat(const QString &ownerToken, qint64 now)
 {
+    if (!m_open)
+        return false;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("UPDATE leases SET heartbeat = ? WHERE owner_token = ?"));
     q.addBindValue(now);
@@ -443,6 +463,8 @@ bool TransferStore::heartbeat(const QString &ownerToken, qint64 now)
 
 bool TransferStore::releaseLease(const QString &identifier, const QString &ownerToken)
 {
+    if (!m_open)
+        return false;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ? AND owner_token = ?"));
     q.addBindValue(identifier);
@@ -452,6 +474,8 @@ bool TransferStore::releaseLease(const QString &identifier, const QString &owner
 
 bool TransferStore::releaseAllLeases(const QString &ownerToken)
 {
+    if (!m_open)
+        return false;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("DELETE FROM leases WHERE owner_token = ?"));
     q.addBindValue(ownerToken);
@@ -472,9 +496,9 @@ bool TransferStore::saveEntity(const QString &identifier,
             "WHERE identifier = ? AND state != ?"));
     q.addBindValue(offset);
     q.addBindValue(total);
-    q.addBindValue(etag);
-    q.addBindValue(lastModified);
-    q.addBindValue(bootId);
+    q.addBindValue(notNull(etag));
+    q.addBindValue(notNull(lastModified));
+    q.addBindValue(notNull(bootId));
     q.addBindValue(offset);
     q.addBindValue(int(TransferInfo::State::Running));
     q.addBindValue(nowMs());
@@ -489,7 +513,7 @@ bool TransferStore::saveCheckpoint(const QString &identifier, qint64 offset, con
     q.prepare(QStringLiteral("UPDATE transfers SET durable_offset = ?, checkpoint_boot_id = ?, "
                              "updated_at = ? WHERE identifier = ? AND state != ?"));
     q.addBindValue(offset);
-    q.addBindValue(bootId);
+    q.addBindValue(notNull(bootId));
     q.addBindValue(nowMs());
     q.addBindValue(identifier);
     q.addBindValue(int(TransferInfo::State::Finished));
@@ -507,7 +531,7 @@ bool TransferStore::saveAttemptState(const QString &identifier, const TransferRo
     q.addBindValue(row.attempts);
     q.addBindValue(row.countedAttempts);
     q.addBindValue(row.nextAttemptAt);
-    q.addBindValue(row.lastError);
+    q.addBindValue(notNull(row.lastError));
     q.addBindValue(nowMs());
     q.addBindValue(identifier);
     q.addBindValue(int(TransferInfo::State::Finished));
@@ -563,9 +587,12 @@ bool TransferStore::remove(const QString &identifier)
     QSqlQuery l(db);
     l.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
     l.addBindValue(identifier);
-    if (!q.exec() || !l.exec())
+    if (!q.exec())
         return false;
+    // SQLite reports the changes of the connection's last statement: read it before l runs.
     const bool existed = q.numRowsAffected() > 0;
+    if (!l.exec())
+        return false;
     return tx.commit() && existed;
 }
 
