@@ -1,0 +1,581 @@
+// The SQLite store: how it is created, what it refuses to touch, and the lease rules of claim().
+
+#include "downloader.h"
+#include "faultserver.h"
+#include "storetest.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFuture>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
+#include <QtTest/QTest>
+
+#include <memory>
+
+using namespace Background;
+using namespace StoreTest;
+
+namespace {
+constexpr int kWatchdogMs = 30000;
+} // namespace
+
+Q_DECLARE_METATYPE(TransferStore::Claim)
+
+class tst_Store : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void freshStore();
+    void refusesBadFile_data();
+    void refusesBadFile();
+    void persistsAcrossInstances();
+    void claim_data();
+    void claim();
+    void checkpointAfterRemoval();
+    void finishKeepsResult_data();
+    void finishKeepsResult();
+    void finishIsAtomic();
+    void downloaderOnBrokenStore_data();
+    void downloaderOnBrokenStore();
+
+private:
+    QString storePath() const { return m_dir->filePath(QStringLiteral("store.sqlite")); }
+    QString dest(const QString &name) const { return m_dir->filePath(name); }
+    TransferRow jobRow() const
+    {
+        return freshRow(QStringLiteral("job"), kUrl, dest(QStringLiteral("job.bin")));
+    }
+    bool makeBadFile(const QString &kind, const QString &path);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QTimer m_watchdog;
+};
+
+void tst_Store::initTestCase()
+{
+    QLoggingCategory::setFilterRules(QStringLiteral("background.*.info=false\n"
+                                                    "background.*.debug=false"));
+    QVERIFY(QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")));
+#if defined(Q_OS_UNIX)
+    // A permissive umask, so the 0600/0700 checks can only pass because the store chmods.
+    ::umask(022);
+#endif
+    m_watchdog.setSingleShot(true);
+    connect(&m_watchdog, &QTimer::timeout, this, [] {
+        qFatal("watchdog: %s did not end in time", QTest::currentTestFunction());
+    });
+}
+
+void tst_Store::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_watchdog.start(kWatchdogMs);
+}
+
+void tst_Store::cleanup()
+{
+    m_watchdog.stop();
+    m_dir.reset();
+}
+
+void tst_Store::freshStore()
+{
+    const QString dir = m_dir->filePath(QStringLiteral("state/nested"));
+    const QString path = dir + QStringLiteral("/store.sqlite");
+    TransferStore store(path);
+    QVERIFY2(store.open(), qPrintable(store.errorString()));
+    QVERIFY(store.isOpen());
+    QCOMPARE(store.error(), NetworkResponse::Error::NoError);
+    QVERIFY(store.errorString().isEmpty());
+    QCOMPARE(store.path(), path);
+    QCOMPARE(store.pragma(QStringLiteral("journal_mode")).toString().toLower(),
+             QStringLiteral("wal"));
+    QCOMPARE(store.pragma(QStringLiteral("user_version")).toInt(), TransferStore::SchemaVersion);
+    QVERIFY(store.all().isEmpty());
+
+    // A write, so SQLite creates its side files.
+    QCOMPARE(claimAs(store, jobRow(), myLease()), kAcquired);
+
+#if defined(Q_OS_UNIX)
+    QCOMPARE(fileMode(dir), 0700);
+    QCOMPARE(fileMode(path), 0600);
+    for (const char *suffix : {"-wal", "-shm"}) {
+        const QString side = path + QLatin1String(suffix);
+        QVERIFY2(QFile::exists(side), qPrintable(side));
+        QCOMPARE(fileMode(side), 0600);
+    }
+#else
+    QSKIP("File modes are a POSIX notion");
+#endif
+}
+
+// Fills `path` with something that is not a usable store. Returns false on setup failure.
+bool tst_Store::makeBadFile(const QString &kind, const QString &path)
+{
+    if (kind == QLatin1String("random bytes")) {
+        QByteArray junk(64 * 1024, Qt::Uninitialized);
+        QRandomGenerator(42).fillRange(reinterpret_cast<quint32 *>(junk.data()), junk.size() / 4);
+        return writeFile(path, junk);
+    }
+    if (kind == QLatin1String("text file"))
+        return writeFile(path, QByteArrayLiteral("[General]\nthis=is not a database\n"));
+    if (kind == QLatin1String("truncated store")) {
+        // A real store with enough rows to span many pages, then cut in half.
+        const QString original = m_dir->filePath(QStringLiteral("original.sqlite"));
+        {
+            TransferStore store(original);
+            if (!store.open())
+                return false;
+            const QString longPath(400, QLatin1Char('p'));
+            for (int i = 0; i < 150; ++i) {
+                const QString id = QStringLiteral("row-%1").arg(i);
+                const QUrl url(QStringLiteral("http://127.0.0.1:9/%1/%2").arg(longPath).arg(i));
+                if (claimAs(store, freshRow(id, url, dest(id)), myLease()) != kAcquired)
+                    return false;
+            }
+        } // closing checkpoints the WAL into the main file
+        const QByteArray full = readAll(original);
+        return full.size() > 64 * 1024 && writeFile(path, full.left(full.size() / 2));
+    }
+    if (kind.startsWith(QLatin1String("foreign database"))) {
+        RawDb raw(path);
+        return raw.isOpen()
+               && raw.exec(QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+               && raw.exec(QStringLiteral("INSERT INTO notes (body) VALUES ('keep me')"))
+               && (!kind.endsWith(QLatin1String("user_version 1"))
+                   || raw.exec(QStringLiteral("PRAGMA user_version = 1")));
+    }
+    if (kind == QLatin1String("newer schema")) {
+        {
+            TransferStore store(path);
+            if (!store.open() || claimAs(store, jobRow(), myLease()) != kAcquired)
+                return false;
+        }
+        RawDb raw(path);
+        return raw.isOpen()
+               && raw.exec(QStringLiteral("PRAGMA user_version = %1")
+                                   .arg(TransferStore::SchemaVersion + 1));
+    }
+    return false;
+}
+
+void tst_Store::refusesBadFile_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<bool>("mustRefuse");
+    QTest::addColumn<QString>("reason"); // in the error string besides the path
+
+    QTest::newRow("random bytes") << QStringLiteral("random bytes") << true << QString();
+    QTest::newRow("text file") << QStringLiteral("text file") << true << QString();
+    // SQLite may not notice every truncation; then opening must at least not crash.
+    QTest::newRow("truncated store") << QStringLiteral("truncated store") << false << QString();
+    QTest::newRow("foreign database")
+            << QStringLiteral("foreign database") << true << QStringLiteral("another application");
+    // Other programs set user_version too: the number alone must not make a file ours.
+    QTest::newRow("foreign database, user_version 1")
+            << QStringLiteral("foreign database, user_version 1") << true
+            << QStringLiteral("another application");
+    QTest::newRow("newer schema") << QStringLiteral("newer schema") << true
+                                  << QStringLiteral("newer");
+}
+
+void tst_Store::refusesBadFile()
+{
+    QFETCH(QString, kind);
+    QFETCH(bool, mustRefuse);
+    QFETCH(QString, reason);
+
+    const QString path = storePath();
+    QVERIFY(makeBadFile(kind, path));
+    const QByteArray before = readAll(path);
+    QVERIFY(!before.isEmpty());
+
+    bool opened = false;
+    {
+        TransferStore store(path);
+        if (mustRefuse)
+            QTest::ignoreMessage(QtWarningMsg,
+                                 QRegularExpression(QRegularExpression::escape(path)));
+        opened = store.open();
+        if (opened) {
+            QVERIFY2(!mustRefuse, "the store opened a file it must refuse");
+            qInfo("SQLite opened the %s; reading it must still not crash", qPrintable(kind));
+            store.all();
+            store.find(QStringLiteral("row-1"));
+            store.unfinishedIdentifiers();
+        } else {
+            QVERIFY(!store.isOpen());
+            QCOMPARE(store.error(), NetworkResponse::Error::StoreError);
+            QVERIFY2(store.errorString().contains(path), qPrintable(store.errorString()));
+            QVERIFY2(store.errorString().contains(reason), qPrintable(store.errorString()));
+            // Nothing may be written through a refused store.
+            QCOMPARE(claimAs(store, jobRow(), myLease()), QStringLiteral("Error"));
+            QVERIFY(!store.find(QStringLiteral("job")));
+        }
+    }
+    if (!opened)
+        QVERIFY2(readAll(path) == before, "a refused store file was modified");
+}
+
+void tst_Store::persistsAcrossInstances()
+{
+    const QByteArray boot = FileOps::bootId();
+    const Lease me = myLease();
+    const QString running = QStringLiteral("running");
+    const QString done = QStringLiteral("done");
+    {
+        TransferStore store(storePath());
+        QVERIFY(store.open());
+        TransferRow row;
+        QCOMPARE(claimAs(store, freshRow(running, kUrl, dest(running)), me, &row), kAcquired);
+        // Empty values (no Last-Modified, no error yet) are the common case.
+        QVERIFY(store.saveEntity(running, 0, 1000, "\"e1\"", QByteArray(), boot));
+        row.state = TransferInfo::State::Running;
+        row.attempts = 2;
+        row.lastError = QString();
+        QVERIFY(store.saveAttemptState(running, row));
+        QVERIFY(store.saveCheckpoint(running, 500, boot));
+
+        // No checksum, no request headers, and a platform that cannot tell the boot apart.
+        TransferRow bare = freshRow(done, kOtherUrl, dest(done));
+        bare.requestHeaders.clear();
+        bare.expectedSha256 = QByteArray();
+        const Lease noBoot = makeLease(me.ownerToken, me.pid, QByteArray(), me.heartbeat);
+        QCOMPARE(claimAs(store, bare, noBoot), kAcquired);
+        QVERIFY(store.saveCheckpoint(done, 10, QByteArray()));
+        QVERIFY(store.finish(done, successResult(done, 4242)));
+    }
+
+    TransferStore again(storePath());
+    QVERIFY(again.open());
+    QCOMPARE(again.all().size(), 2);
+    QCOMPARE(again.unfinishedIdentifiers(), QStringList{running});
+
+    const std::optional<TransferRow> r = again.find(running);
+    QVERIFY(r);
+    QCOMPARE(r->url, kUrl);
+    QCOMPARE(r->destination, dest(running));
+    QCOMPARE(r->partialPath, dest(running) + QStringLiteral(".part"));
+    QCOMPARE(r->requestHeaders, (HeaderList{{"X-Trace", "abc"}}));
+    QCOMPARE(r->state, TransferInfo::State::Running);
+    QCOMPARE(r->durableOffset, 500);
+    QCOMPARE(r->total, 1000);
+    QCOMPARE(r->etag, QByteArray("\"e1\""));
+    QVERIFY(r->lastModified.isEmpty());
+    QCOMPARE(r->attempts, 2);
+    QCOMPARE(r->checkpointBootId, boot);
+    QVERIFY(!r->result);
+    const std::optional<Lease> held = again.lease(running);
+    QVERIFY(held);
+    QCOMPARE(held->ownerToken, me.ownerToken);
+    QCOMPARE(held->pid, me.pid);
+
+    const std::optional<TransferRow> d = again.find(done);
+    QVERIFY(d);
+    QCOMPARE(d->state, TransferInfo::State::Finished);
+    QVERIFY(d->result);
+    QCOMPARE(d->result->outcome(), NetworkResponse::Outcome::Success);
+    QCOMPARE(d->result->httpStatus(), 206);
+    QCOMPARE(d->result->bytes(), 4242);
+    QCOMPARE(d->result->filePath(), dest(done));
+    QVERIFY(!again.lease(done));
+}
+
+void tst_Store::claim_data()
+{
+    QTest::addColumn<QString>("setup");
+    QTest::addColumn<TransferStore::Claim>("expected");
+
+    QTest::newRow("new identifier") << "none" << TransferStore::Claim::Acquired;
+    QTest::newRow("ours again") << "ours" << TransferStore::Claim::Acquired;
+    QTest::newRow("other URL") << "other url" << TransferStore::Claim::Conflict;
+    QTest::newRow("other destination") << "other destination" << TransferStore::Claim::Conflict;
+    QTest::newRow("finished") << "finished" << TransferStore::Claim::Finished;
+    QTest::newRow("finished, other URL") << "finished other url" << TransferStore::Claim::Conflict;
+    QTest::newRow("live other owner") << "live" << TransferStore::Claim::HeldByOther;
+    QTest::newRow("stale heartbeat") << "stale" << TransferStore::Claim::Acquired;
+    QTest::newRow("dead pid") << "dead pid" << TransferStore::Claim::Acquired;
+    QTest::newRow("other boot") << "other boot" << TransferStore::Claim::Acquired;
+}
+
+void tst_Store::claim()
+{
+    QFETCH(QString, setup);
+    QFETCH(TransferStore::Claim, expected);
+
+    TransferStore store(storePath());
+    QVERIFY(store.open());
+    const Lease me = myLease();
+    const qint64 now = me.heartbeat;
+    const qint64 ourPid = me.pid;
+    const QByteArray boot = me.bootId;
+    const TransferRow base = jobRow();
+    const QString id = base.identifier;
+
+    // What is in the store before we ask. The "live" owner is this very process under another
+    // token, so only the heartbeat, the pid or the boot can make a difference.
+    std::optional<Lease> previous;
+    const QString other = QStringLiteral("other");
+    if (setup == QLatin1String("ours"))
+        previous = makeLease(me.ownerToken, ourPid, boot, now - 1000);
+    else if (setup == QLatin1String("stale"))
+        previous = makeLease(other, ourPid, boot, now - 4 * kLeaseTimeoutMs);
+    else if (setup == QLatin1String("dead pid"))
+        previous = makeLease(other, deadPid(), boot, now);
+    else if (setup == QLatin1String("other boot"))
+        previous = makeLease(other, ourPid, "another-boot", now);
+    else if (setup != QLatin1String("none"))
+        previous = makeLease(other, ourPid, boot, now);
+    if (previous) {
+        QVERIFY(previous->pid > 0);
+        QCOMPARE(claimAs(store, base, *previous), kAcquired); // nobody held it yet
+    }
+    const NetworkResponse kept = successResult(id, 777);
+    if (setup.startsWith(QLatin1String("finished")))
+        QVERIFY(store.finish(id, kept));
+
+    TransferRow ask = base;
+    if (setup.endsWith(QLatin1String("other url")))
+        ask.url = kOtherUrl;
+    if (setup == QLatin1String("other destination"))
+        ask.destination = dest(QStringLiteral("elsewhere.bin"));
+
+    TransferRow got;
+    QCOMPARE(claimAs(store, ask, me, &got), claimName(expected));
+
+    // The stored row is what the first caller asked for; nothing replaced it.
+    const std::optional<TransferRow> stored = store.find(id);
+    QVERIFY(stored);
+    QCOMPARE(stored->url, base.url);
+    QCOMPARE(stored->destination, base.destination);
+    QCOMPARE(got.identifier, id);
+    QCOMPARE(got.url, base.url);
+    QCOMPARE(got.partialPath, base.partialPath);
+
+    const std::optional<Lease> held = store.lease(id);
+    switch (expected) {
+    case TransferStore::Claim::Acquired:
+        QVERIFY(held);
+        QCOMPARE(held->ownerToken, me.ownerToken);
+        QCOMPARE(held->pid, ourPid);
+        QCOMPARE(held->bootId, boot);
+        QCOMPARE(held->heartbeat, now);
+        if (setup == QLatin1String("none"))
+            QCOMPARE(stored->state, TransferInfo::State::Queued);
+        break;
+    case TransferStore::Claim::HeldByOther:
+    case TransferStore::Claim::Conflict:
+        if (previous && !setup.startsWith(QLatin1String("finished"))) {
+            QVERIFY(held);
+            QCOMPARE(held->ownerToken, previous->ownerToken);
+            QCOMPARE(held->heartbeat, previous->heartbeat);
+        }
+        break;
+    case TransferStore::Claim::Finished:
+        QVERIFY(!held);
+        QVERIFY(got.result);
+        QCOMPARE(got.result->outcome(), kept.outcome());
+        QCOMPARE(got.result->httpStatus(), kept.httpStatus());
+        QCOMPARE(got.result->bytes(), kept.bytes());
+        QCOMPARE(got.result->filePath(), base.destination);
+        break;
+    case TransferStore::Claim::Error:
+        QFAIL("no row expects an error");
+    }
+}
+
+void tst_Store::checkpointAfterRemoval()
+{
+    const QByteArray boot = FileOps::bootId();
+    TransferStore owner(storePath());
+    QVERIFY(owner.open());
+    TransferRow row;
+    QCOMPARE(claimAs(owner, jobRow(), myLease(), &row), kAcquired);
+    const QString id = row.identifier;
+    QVERIFY(owner.saveCheckpoint(id, 100, boot));
+    QCOMPARE(owner.find(id)->durableOffset, 100);
+
+    // Another process cancels: the row and its lease go.
+    {
+        TransferStore other(storePath());
+        QVERIFY(other.open());
+        QVERIFY(other.remove(id));
+        QVERIFY(!other.remove(id));
+    }
+    QVERIFY(!owner.find(id));
+    QVERIFY(!owner.lease(id));
+
+    // The owner learns of it from its next write; none of them brings the row back.
+    QVERIFY(!owner.saveCheckpoint(id, 200, boot));
+    QVERIFY(!owner.saveEntity(id, 200, 1000, "\"e\"", QByteArray(), boot));
+    QVERIFY(!owner.saveAttemptState(id, row));
+    QVERIFY(!owner.finish(id, successResult(id, 1000)));
+    QVERIFY(!owner.find(id));
+    QVERIFY(owner.all().isEmpty());
+}
+
+void tst_Store::finishKeepsResult_data()
+{
+    QTest::addColumn<NetworkResponse>("result");
+
+    QTest::newRow("success") << successResult(QStringLiteral("job"), 4242);
+    NetworkResponse retry;
+    retry.setOutcome(NetworkResponse::Outcome::Retry);
+    retry.setHttpStatus(503);
+    retry.setRetryAfter(std::chrono::seconds(7));
+    retry.setError(NetworkResponse::Error::HttpError, QStringLiteral("HTTP 503"));
+    retry.setBytes(10);
+    QTest::newRow("retry") << retry;
+    NetworkResponse failed;
+    failed.setOutcome(NetworkResponse::Outcome::Failed);
+    failed.setError(NetworkResponse::Error::IntegrityError, QStringLiteral("SHA-256 mismatch"));
+    QTest::newRow("failed") << failed;
+}
+
+void tst_Store::finishKeepsResult()
+{
+    QFETCH(NetworkResponse, result);
+    TransferStore store(storePath());
+    QVERIFY(store.open());
+    const TransferRow row = jobRow();
+    const QString id = row.identifier;
+    QCOMPARE(claimAs(store, row, myLease()), kAcquired);
+    QVERIFY(store.lease(id));
+
+    QVERIFY(store.finish(id, result));
+    QVERIFY(!store.lease(id));
+    QVERIFY(!store.unfinishedIdentifiers().contains(id));
+    std::optional<TransferRow> stored = store.find(id);
+    QVERIFY(stored);
+    QCOMPARE(stored->state, TransferInfo::State::Finished);
+    QVERIFY(stored->result);
+    const NetworkResponse &kept = *stored->result;
+    QCOMPARE(kept.identifier(), id);
+    QCOMPARE(kept.url(), kUrl);
+    QCOMPARE(kept.outcome(), result.outcome());
+    QCOMPARE(kept.httpStatus(), result.httpStatus());
+    QCOMPARE(kept.error(), result.error());
+    QCOMPARE(kept.errorString(), result.errorString());
+    QCOMPARE(kept.retryAfterSeconds(), result.retryAfterSeconds());
+    QCOMPARE(kept.bytes(), result.bytes());
+    QCOMPARE(kept.headers(), result.headers());
+    QCOMPARE(kept.resumedFrom(), result.resumedFrom());
+    QCOMPARE(kept.filePath(), result.isSuccess() ? row.destination : QString());
+
+    // A kept result is final: a second finish neither succeeds nor overwrites it.
+    QVERIFY(!store.finish(id,
+                          NetworkResponse::failure(
+                                  id, NetworkResponse::Error::Canceled, QStringLiteral("late"))));
+    stored = store.find(id);
+    QVERIFY(stored && stored->result);
+    QCOMPARE(stored->result->outcome(), result.outcome());
+    QCOMPARE(stored->result->error(), result.error());
+
+    // forget() drops a kept result, which has no lease left.
+    QVERIFY(store.remove(id));
+    QVERIFY(!store.find(id));
+    QVERIFY(!store.remove(id));
+}
+
+void tst_Store::finishIsAtomic()
+{
+    TransferStore store(storePath());
+    QVERIFY(store.open());
+    const QString id = jobRow().identifier;
+    QCOMPARE(claimAs(store, jobRow(), myLease()), kAcquired);
+
+    // Make the second half of finish() (dropping the lease) fail: the first half must not stay.
+    RawDb raw(storePath());
+    QVERIFY(raw.isOpen());
+    QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER keep_leases BEFORE DELETE ON leases "
+                                    "BEGIN SELECT RAISE(ABORT, 'lease delete refused'); END")));
+    QVERIFY(!store.finish(id, successResult(id, 10)));
+    std::optional<TransferRow> stored = store.find(id);
+    QVERIFY(stored);
+    QVERIFY(stored->state != TransferInfo::State::Finished);
+    QVERIFY(!stored->result);
+    QVERIFY(store.lease(id));
+
+    QVERIFY(raw.exec(QStringLiteral("DROP TRIGGER keep_leases")));
+    QVERIFY(store.finish(id, successResult(id, 10)));
+    stored = store.find(id);
+    QVERIFY(stored && stored->result);
+    QCOMPARE(stored->state, TransferInfo::State::Finished);
+    QVERIFY(!store.lease(id));
+}
+
+void tst_Store::downloaderOnBrokenStore_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("random bytes") << QStringLiteral("random bytes");
+    QTest::newRow("foreign database") << QStringLiteral("foreign database");
+    QTest::newRow("parent is a file") << QStringLiteral("parent is a file");
+}
+
+void tst_Store::downloaderOnBrokenStore()
+{
+    QFETCH(QString, kind);
+
+    QString path = storePath();
+    QString named = path; // what the error must name
+    if (kind == QLatin1String("parent is a file")) {
+        const QString blocker = m_dir->filePath(QStringLiteral("blocker"));
+        QVERIFY(writeFile(blocker, "a file where the store's directory should be"));
+        path = blocker + QStringLiteral("/sub/store.sqlite");
+        named = blocker;
+    } else {
+        QVERIFY(makeBadFile(kind, path));
+    }
+    const QByteArray before = readAll(path);
+
+    FaultTest::FaultServer server;
+    QVERIFY(server.listen());
+    FaultTest::Route route;
+    route.entity.size = 1000;
+    server.setRoute("/file.bin", route);
+
+    SessionConfiguration config;
+    config.setStorePath(path);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QRegularExpression::escape(named)));
+    Downloader downloader(config);
+    QCOMPARE(downloader.storeError(), NetworkResponse::Error::StoreError);
+    QVERIFY2(downloader.storeErrorString().contains(named),
+             qPrintable(downloader.storeErrorString()));
+
+    const QString destination = dest(QStringLiteral("file.bin"));
+    QList<QFuture<NetworkResponse>> futures;
+    for (const QString &id : {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("a")})
+        futures.append(downloader.networkResponse(
+                QNetworkRequest(server.url("/file.bin")), id, destination));
+    futures.append(downloader.resume(QStringLiteral("a")));
+    for (const QFuture<NetworkResponse> &f : std::as_const(futures)) {
+        QVERIFY(f.isFinished()); // answered at once, without the event loop or the network
+        const NetworkResponse r = f.result();
+        QCOMPARE(r.outcome(), NetworkResponse::Outcome::Failed);
+        QCOMPARE(r.error(), NetworkResponse::Error::StoreError);
+        QVERIFY2(r.errorString().contains(named), qPrintable(r.errorString()));
+    }
+    QCOMPARE(server.requestCount("/file.bin"), 0);
+    QVERIFY(!QFile::exists(destination));
+
+    // The rest of the API stays usable and empty.
+    QVERIFY(downloader.pendingIdentifiers().isEmpty());
+    QVERIFY(downloader.transfers().isEmpty());
+    QVERIFY(!downloader.transfer(QStringLiteral("a")));
+    QVERIFY(!downloader.forget(QStringLiteral("a")));
+    QVERIFY(!downloader.cancel(QStringLiteral("a")));
+    QCOMPARE(readAll(path), before);
+}
+
+QTEST_GUILESS_MAIN(tst_Store)
+
+#include "tst_store.moc"
