@@ -31,7 +31,7 @@ HeaderList replyHeaders(const QNetworkReply *reply)
 void DownloadJob::ReplyDeleter::operator()(QNetworkReply *reply) const
 {
     if (reply) {
-        reply->disconnect();
+        QObject::disconnect(reply, nullptr, receiver, nullptr);
         reply->abort();
         reply->deleteLater();
     }
@@ -186,6 +186,8 @@ void DownloadJob::restartFromZero()
     m_row.etag.clear();
     m_row.lastModified.clear();
     m_row.total = -1;
+    m_row.durableOffset = 0;
+    m_row.checkpointBootId = FileOps::bootId();
     m_engine->store().saveEntity(m_row.identifier, 0, -1, {}, {}, FileOps::bootId());
 }
 
@@ -248,6 +250,9 @@ void DownloadJob::onMetaDataChanged()
                                           QStringLiteral("The transfer was removed from the store")));
         return;
     }
+    // The next attempt decides what to keep from this copy, so it must match the store.
+    m_row.durableOffset = m_offset;
+    m_row.checkpointBootId = FileOps::bootId();
     m_lastCheckpoint = m_offset;
     emitProgress(true);
 }
@@ -307,6 +312,8 @@ bool DownloadJob::checkpoint(bool force)
     m_checkpointClock.restart();
     FileOps::syncFile(m_file);
     m_lastCheckpoint = end;
+    m_row.durableOffset = end;
+    m_row.checkpointBootId = FileOps::bootId();
     if (m_engine->store().saveCheckpoint(m_row.identifier, end, FileOps::bootId()))
         return true;
     // The row is gone: another process canceled the transfer.
@@ -372,7 +379,7 @@ void DownloadJob::onReplyFinished()
     const HeaderList headers = replyHeaders(reply.get());
     const QString netErrorString = reply->errorString();
     const QByteArray location = reply->rawHeader("Location");
-    reply->disconnect();
+    QObject::disconnect(reply.get(), nullptr, this, nullptr);
     reply.release()->deleteLater();
 
     checkpoint(true);

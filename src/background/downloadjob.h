@@ -50,6 +50,9 @@ Q_SIGNALS:
 private:
     struct ReplyDeleter
     {
+        // Only connections to this receiver are cut: QNetworkReply::disconnect() would also
+        // cut Qt's own link that carries abort() to the socket, leaving the connection open.
+        QObject *receiver = nullptr;
         void operator()(QNetworkReply *reply) const;
     };
 
@@ -81,7 +84,7 @@ private:
     QNetworkRequest m_request; // as the app gave it, sensitive headers included (memory only)
     SessionConfiguration m_config;
 
-    std::unique_ptr<QNetworkReply, ReplyDeleter> m_reply;
+    std::unique_ptr<QNetworkReply, ReplyDeleter> m_reply{nullptr, ReplyDeleter{this}};
     QFile m_file;
     QByteArray m_buffer;
     QUrl m_currentUrl;
