@@ -577,7 +577,8 @@ void DownloadJob::transient(NetworkResponse::Error error,
     if (!m_progressThisAttempt)
         m_row.countedAttempts += 1;
     const RetryPolicy policy = m_config.retryPolicy();
-    if (m_row.countedAttempts > policy.maxRetries) {
+    // maxRetries 0 reports the first outcome as it is, even after progress.
+    if (policy.maxRetries == 0 || m_row.countedAttempts > policy.maxRetries) {
         NetworkResponse r = baseResponse(status, headers);
         r.setOutcome(NetworkResponse::Outcome::Retry);
         r.setRetryAfter(retryAfter ? std::optional(std::min(*retryAfter, policy.maxRetryAfter))
