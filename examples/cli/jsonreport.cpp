@@ -1,0 +1,188 @@
+#include "jsonreport.h"
+
+#include "options.h"
+
+#include <QtCore/QJsonDocument>
+#include <QtCore/QMetaEnum>
+
+using Background::NetworkResponse;
+using Background::TransferInfo;
+
+namespace Cli {
+
+namespace {
+
+int severity(int exitCode)
+{
+    switch (exitCode) {
+    case ExitSuccess:
+        return 0;
+    case ExitRejected:
+        return 1;
+    case ExitRetry:
+        return 2;
+    case ExitFailed:
+        return 3;
+    default:
+        return 4; // usage, bad input, interrupted: worse than any outcome
+    }
+}
+
+QString errorText(const NetworkResponse &r)
+{
+    return r.error() == NetworkResponse::Error::NoError ? QString() : r.errorString();
+}
+
+QString errorCodeName(NetworkResponse::Error error)
+{
+    return QString::fromLatin1(
+            QMetaEnum::fromType<NetworkResponse::Error>().valueToKey(int(error)));
+}
+
+QString statusText(int status)
+{
+    return status > 0 ? QString::number(status) : QStringLiteral("no response");
+}
+
+} // namespace
+
+QString mebibytes(qint64 bytes)
+{
+    return QString::number(double(bytes) / (1024.0 * 1024.0), 'f', 1);
+}
+
+bool isInputError(const NetworkResponse &r)
+{
+    switch (r.error()) {
+    case NetworkResponse::Error::InvalidRequest:
+    case NetworkResponse::Error::InvalidIdentifier:
+    case NetworkResponse::Error::IdentifierConflict:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int exitCodeFor(const NetworkResponse &r)
+{
+    if (isInputError(r))
+        return ExitBadInput;
+    switch (r.outcome()) {
+    case NetworkResponse::Outcome::Success:
+        return ExitSuccess;
+    case NetworkResponse::Outcome::Rejected:
+        return ExitRejected;
+    case NetworkResponse::Outcome::Retry:
+        return ExitRetry;
+    case NetworkResponse::Outcome::Failed:
+        break;
+    }
+    return ExitFailed;
+}
+
+int worseExitCode(int a, int b)
+{
+    return severity(b) > severity(a) ? b : a;
+}
+
+QJsonObject responseJson(const NetworkResponse &r)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("identifier"), r.identifier());
+    o.insert(QStringLiteral("outcome"), NetworkResponse::outcomeName(r.outcome()));
+    o.insert(QStringLiteral("httpStatus"), r.httpStatus());
+    // Only a success leaves a file behind.
+    o.insert(QStringLiteral("file"),
+             r.filePath().isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(r.filePath()));
+    o.insert(QStringLiteral("bytes"), r.bytes());
+    o.insert(QStringLiteral("retryAfter"),
+             r.retryAfter() ? QJsonValue(qint64(r.retryAfter()->count()))
+                            : QJsonValue(QJsonValue::Null));
+    o.insert(QStringLiteral("attempts"), r.attempts());
+    o.insert(QStringLiteral("resumedFrom"), r.resumedFrom());
+    const QString error = errorText(r);
+    o.insert(QStringLiteral("error"),
+             error.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error));
+    o.insert(QStringLiteral("errorCode"),
+             r.error() == NetworkResponse::Error::NoError ? QJsonValue(QJsonValue::Null)
+                                                          : QJsonValue(errorCodeName(r.error())));
+    return o;
+}
+
+QString responseLine(const NetworkResponse &r)
+{
+    QString line = r.identifier() + QStringLiteral(": ") + NetworkResponse::outcomeName(r.outcome())
+                   + QStringLiteral(", ") + statusText(r.httpStatus());
+    if (r.isSuccess()) {
+        line += QStringLiteral(", %1 bytes -> %2").arg(r.bytes()).arg(r.filePath());
+    } else {
+        line += QStringLiteral(", ") + errorText(r);
+        if (r.retryAfter())
+            line += QStringLiteral(", retry after %1 s").arg(r.retryAfter()->count());
+    }
+    if (r.resumedFrom() > 0)
+        line += QStringLiteral(" (resumed at %1 MiB)").arg(mebibytes(r.resumedFrom()));
+    return line;
+}
+
+QString responseProblem(const NetworkResponse &r)
+{
+    if (isInputError(r))
+        return errorText(r);
+    QString text = r.identifier() + QStringLiteral(": ") + NetworkResponse::outcomeName(r.outcome())
+                   + QStringLiteral(": ") + errorText(r);
+    if (r.retryAfter())
+        text += QStringLiteral(" (retry after %1 s)").arg(r.retryAfter()->count());
+    return text;
+}
+
+QJsonObject transferJson(const TransferInfo &t)
+{
+    QJsonObject o;
+    if (t.result)
+        o = responseJson(*t.result);
+    o.insert(QStringLiteral("identifier"), t.identifier);
+    o.insert(QStringLiteral("state"), TransferInfo::stateName(t.state));
+    o.insert(QStringLiteral("url"), t.url.toString(QUrl::FullyEncoded));
+    o.insert(QStringLiteral("file"), t.destinationPath); // where the transfer writes to
+    o.insert(QStringLiteral("bytesReceived"), t.bytesReceived);
+    o.insert(QStringLiteral("bytesTotal"), t.bytesTotal);
+    o.insert(QStringLiteral("attempts"), t.attempts);
+    o.insert(QStringLiteral("nextAttemptAt"),
+             t.nextAttemptAt.isValid()
+                     ? QJsonValue(t.nextAttemptAt.toUTC().toString(Qt::ISODateWithMs))
+                     : QJsonValue(QJsonValue::Null));
+    o.insert(QStringLiteral("lastError"),
+             t.lastError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(t.lastError));
+    return o;
+}
+
+QString transferLine(const TransferInfo &t)
+{
+    QString state = TransferInfo::stateName(t.state);
+    if (t.result)
+        state += QLatin1Char(' ') + NetworkResponse::outcomeName(t.result->outcome());
+    const QString size = t.bytesTotal >= 0
+                                 ? QStringLiteral("%1/%2 MiB")
+                                           .arg(mebibytes(t.bytesReceived), mebibytes(t.bytesTotal))
+                                 : QStringLiteral("%1 MiB").arg(mebibytes(t.bytesReceived));
+    const QString attempts = t.attempts == 1 ? QStringLiteral("1 attempt")
+                                             : QStringLiteral("%1 attempts").arg(t.attempts);
+    QString line = QStringLiteral("%1  %2  %3  %4  %5 -> %6")
+                           .arg(t.identifier,
+                                state,
+                                size,
+                                attempts,
+                                t.url.toDisplayString(),
+                                t.destinationPath);
+    if (!t.lastError.isEmpty() && !(t.result && t.result->isSuccess()))
+        line += QStringLiteral("  (%1)").arg(t.lastError);
+    return line;
+}
+
+QString jsonLine(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+} // namespace Cli

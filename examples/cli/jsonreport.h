@@ -1,0 +1,32 @@
+#pragma once
+
+// How results and transfers are shown: one JSON object per line, or one short human line.
+
+#include <networkresponse.h>
+#include <transferinfo.h>
+
+#include <QtCore/QJsonObject>
+#include <QtCore/QString>
+
+namespace Cli {
+
+// 0, 2, 3 or 4 from the outcome; 65 for requests the library refused as bad input.
+int exitCodeFor(const Background::NetworkResponse &response);
+// The more severe of two exit statuses (failed > retry > rejected > success).
+int worseExitCode(int a, int b);
+// True when the response is a refusal of the request itself, not the end of a transfer.
+bool isInputError(const Background::NetworkResponse &response);
+
+QJsonObject responseJson(const Background::NetworkResponse &response);
+// "ID: success, 200, 67108864 bytes -> FILE (resumed at 23.0 MiB)"
+QString responseLine(const Background::NetworkResponse &response);
+// For stderr after a non-success, without the "bgtransfer: " prefix.
+QString responseProblem(const Background::NetworkResponse &response);
+
+QJsonObject transferJson(const Background::TransferInfo &transfer);
+QString transferLine(const Background::TransferInfo &transfer);
+
+QString jsonLine(const QJsonObject &object);
+QString mebibytes(qint64 bytes); // "23.0"
+
+} // namespace Cli

@@ -1,0 +1,375 @@
+#include "options.h"
+
+#include <sessionconfiguration.h>
+
+#include <QtCore/QRegularExpression>
+#include <QtCore/QUrl>
+
+#include <cmath>
+#include <limits>
+
+namespace Cli {
+
+namespace {
+
+constexpr int kMaxRetries = 1000;
+constexpr double kMaxSeconds = 365.0 * 24 * 3600;
+
+ParseResult usage(const QString &message)
+{
+    return {ExitUsage, message};
+}
+ParseResult badInput(const QString &message)
+{
+    return {ExitBadInput, message};
+}
+
+bool isGlobalOption(const QString &name)
+{
+    static const QStringList names = {
+            QStringLiteral("--store"),
+            QStringLiteral("--json"),
+            QStringLiteral("--retries"),
+            QStringLiteral("--stall-timeout"),
+            QStringLiteral("--limit-rate"),
+            QStringLiteral("--checkpoint-interval"),
+            QStringLiteral("--version"),
+    };
+    return names.contains(name);
+}
+
+bool isHelpOption(const QString &name)
+{
+    return name == QLatin1String("-h") || name == QLatin1String("--help");
+}
+
+struct OptionToken
+{
+    QString name;
+    std::optional<QString> value; // "--name=value", or "-oVALUE" for short options
+};
+
+OptionToken splitOption(const QString &arg)
+{
+    if (arg.startsWith(QLatin1String("--"))) {
+        const qsizetype eq = arg.indexOf(QLatin1Char('='));
+        if (eq < 0)
+            return {arg, std::nullopt};
+        return {arg.left(eq), arg.mid(eq + 1)};
+    }
+    if (arg.size() > 2)
+        return {arg.left(2), arg.mid(2)};
+    return {arg, std::nullopt};
+}
+
+// The option's value: inline, or the next argument (which is consumed).
+bool takeValue(const QStringList &args, qsizetype *i, const OptionToken &token, QString *value)
+{
+    if (token.value) {
+        *value = *token.value;
+        return true;
+    }
+    if (*i + 1 >= args.size())
+        return false;
+    *i += 1;
+    *value = args.at(*i);
+    return true;
+}
+
+bool parseRate(const QString &text, qint64 *out)
+{
+    static const QRegularExpression re(QStringLiteral("^([0-9]+)([KkMm]?)$"));
+    const QRegularExpressionMatch m = re.match(text);
+    if (!m.hasMatch())
+        return false;
+    bool ok = false;
+    const qint64 value = m.captured(1).toLongLong(&ok);
+    if (!ok)
+        return false;
+    const QString unit = m.captured(2).toUpper();
+    const qint64 factor = unit == QLatin1String("K")   ? 1024
+                          : unit == QLatin1String("M") ? 1024 * 1024
+                                                       : 1;
+    if (value > std::numeric_limits<qint64>::max() / factor)
+        return false;
+    *out = value * factor;
+    return true;
+}
+
+bool isTokenChar(QChar c)
+{
+    // RFC 9110 tchar
+    if (c.unicode() > 0x7e || c.unicode() <= 0x20)
+        return false;
+    return c.isLetterOrNumber() || QStringLiteral("!#$%&'*+-.^_`|~").contains(c);
+}
+
+// "Name: value" -> pair; an empty QString means success, otherwise why not.
+QString parseHeader(const QString &text, QPair<QByteArray, QByteArray> *out)
+{
+    const qsizetype colon = text.indexOf(QLatin1Char(':'));
+    if (colon < 0)
+        return QStringLiteral("malformed header '%1': expected 'Name: value'").arg(text);
+    const QString name = text.left(colon);
+    if (name.isEmpty() || !std::all_of(name.begin(), name.end(), isTokenChar))
+        return QStringLiteral("malformed header '%1': invalid header name").arg(text);
+    const QString value = text.mid(colon + 1).trimmed();
+    if (value.isEmpty())
+        return QStringLiteral("malformed header '%1': empty value").arg(text);
+    for (const QChar c : value) {
+        if ((c.unicode() < 0x20 && c != QLatin1Char('\t')) || c.unicode() == 0x7f)
+            return QStringLiteral("malformed header '%1': control character in the value")
+                    .arg(text);
+    }
+    *out = {name.toLatin1(), value.toUtf8()};
+    return {};
+}
+
+QString checkUrl(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || url.isRelative())
+        return QStringLiteral("'%1' is not a valid URL").arg(text);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
+        return QStringLiteral("unsupported URL scheme '%1' in %2: only http and https")
+                .arg(scheme, text);
+    if (url.host().isEmpty())
+        return QStringLiteral("the URL %1 has no host").arg(text);
+    return {};
+}
+
+bool isSha256Hex(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-fA-F]{64}$"));
+    return re.match(text).hasMatch();
+}
+
+Command commandFor(const QString &name)
+{
+    if (name == QLatin1String("download"))
+        return Command::Download;
+    if (name == QLatin1String("list"))
+        return Command::List;
+    if (name == QLatin1String("result"))
+        return Command::Result;
+    if (name == QLatin1String("forget"))
+        return Command::Forget;
+    if (name == QLatin1String("cancel"))
+        return Command::Cancel;
+    if (name == QLatin1String("resume"))
+        return Command::Resume;
+    if (name == QLatin1String("help"))
+        return Command::Help;
+    return Command::None;
+}
+
+ParseResult parseGlobal(const OptionToken &token, const QString &value, Options *o)
+{
+    const QString &name = token.name;
+    if (name == QLatin1String("--store")) {
+        if (value.isEmpty())
+            return usage(QStringLiteral("--store needs a file name"));
+        o->storePath = value;
+    } else if (name == QLatin1String("--retries")) {
+        bool ok = false;
+        const int n = value.toInt(&ok);
+        if (!ok || n < 0 || n > kMaxRetries)
+            return usage(QStringLiteral("--retries needs a number from 0 to %1, not '%2'")
+                                 .arg(kMaxRetries)
+                                 .arg(value));
+        o->retries = n;
+    } else if (name == QLatin1String("--stall-timeout")) {
+        bool ok = false;
+        const double s = value.toDouble(&ok);
+        if (!ok || !std::isfinite(s) || s <= 0 || s > kMaxSeconds)
+            return usage(QStringLiteral("--stall-timeout needs a positive number of seconds, "
+                                        "not '%1'")
+                                 .arg(value));
+        o->stallTimeout = std::chrono::milliseconds(qMax<qint64>(1, std::llround(s * 1000)));
+    } else if (name == QLatin1String("--limit-rate")) {
+        if (!parseRate(value, &o->limitRate))
+            return usage(QStringLiteral("--limit-rate needs BYTES, BYTESK or BYTESM, not '%1'")
+                                 .arg(value));
+    } else if (name == QLatin1String("--checkpoint-interval")) {
+        bool ok = false;
+        const int ms = value.toInt(&ok);
+        if (!ok || ms <= 0)
+            return usage(QStringLiteral("--checkpoint-interval needs a positive number of "
+                                        "milliseconds, not '%1'")
+                                 .arg(value));
+        o->checkpointInterval = std::chrono::milliseconds(ms);
+    }
+    return {};
+}
+
+} // namespace
+
+ParseResult parseArguments(const QStringList &args, Options *o)
+{
+    qsizetype i = 1;
+    for (; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-"))
+            break;
+        const OptionToken token = splitOption(arg);
+        if (isHelpOption(arg)) {
+            o->command = Command::Help;
+            return {};
+        }
+        if (!isGlobalOption(token.name))
+            return usage(QStringLiteral("unknown option '%1' (try --help)").arg(arg));
+        if (token.name == QLatin1String("--json") || token.name == QLatin1String("--version")) {
+            if (token.value)
+                return usage(QStringLiteral("%1 takes no value").arg(token.name));
+            if (token.name == QLatin1String("--version")) {
+                o->command = Command::Version;
+                return {};
+            }
+            o->json = true;
+            continue;
+        }
+        QString value;
+        if (!takeValue(args, &i, token, &value))
+            return usage(QStringLiteral("%1 needs a value").arg(token.name));
+        if (const ParseResult r = parseGlobal(token, value, o); !r.ok())
+            return r;
+    }
+    if (i >= args.size())
+        return usage(QStringLiteral("no command given (try --help)"));
+
+    const QString commandName = args.at(i++);
+    o->command = commandFor(commandName);
+    if (o->command == Command::None)
+        return usage(QStringLiteral("unknown command '%1' (try --help)").arg(commandName));
+    if (o->command == Command::Help)
+        return {};
+
+    QStringList positionals;
+    QStringList headerTexts;
+    std::optional<QString> output;
+    std::optional<QString> identifier;
+    std::optional<QString> sha;
+    bool endOfOptions = false;
+    for (; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (!endOfOptions && arg == QLatin1String("--")) {
+            endOfOptions = true;
+            continue;
+        }
+        if (endOfOptions || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
+            positionals.append(arg);
+            continue;
+        }
+        const OptionToken token = splitOption(arg);
+        if (isHelpOption(arg)) {
+            o->command = Command::Help;
+            return {};
+        }
+        if (isGlobalOption(token.name))
+            return usage(QStringLiteral("global option %1 must come before the command")
+                                 .arg(token.name));
+        std::optional<QString> *slot = nullptr;
+        const bool isHeader
+                = token.name == QLatin1String("-H") || token.name == QLatin1String("--header");
+        if (o->command == Command::Download) {
+            if (token.name == QLatin1String("-o") || token.name == QLatin1String("--output"))
+                slot = &output;
+            else if (token.name == QLatin1String("--id"))
+                slot = &identifier;
+            else if (token.name == QLatin1String("--sha256"))
+                slot = &sha;
+        }
+        if (!slot && !(isHeader && o->command == Command::Download))
+            return usage(QStringLiteral("unknown option '%1' for %2").arg(arg, commandName));
+        QString value;
+        if (!takeValue(args, &i, token, &value))
+            return usage(QStringLiteral("%1 needs a value").arg(token.name));
+        if (isHeader) {
+            headerTexts.append(value);
+        } else {
+            if (slot->has_value())
+                return usage(QStringLiteral("%1 given more than once").arg(token.name));
+            *slot = value;
+        }
+    }
+
+    switch (o->command) {
+    case Command::Download:
+        if (positionals.isEmpty())
+            return usage(QStringLiteral("download needs a URL"));
+        break;
+    case Command::Result:
+    case Command::Forget:
+    case Command::Cancel:
+        if (positionals.isEmpty())
+            return usage(QStringLiteral("%1 needs an identifier").arg(commandName));
+        o->identifier = positionals.takeFirst();
+        break;
+    default:
+        break;
+    }
+    if (o->command == Command::Download && positionals.size() == 1)
+        o->url = positionals.takeFirst();
+    if (!positionals.isEmpty())
+        return usage(QStringLiteral("unexpected argument '%1'").arg(positionals.first()));
+    if (o->command != Command::Download)
+        return {};
+
+    // Everything below is well-formed usage with unusable content.
+    if (!output || output->isEmpty())
+        return badInput(QStringLiteral("download needs -o FILE"));
+    if (!identifier)
+        return badInput(QStringLiteral("download needs --id ID"));
+    o->output = *output;
+    o->identifier = *identifier;
+    if (const QString why = checkUrl(o->url); !why.isEmpty())
+        return badInput(why);
+    for (const QString &text : std::as_const(headerTexts)) {
+        QPair<QByteArray, QByteArray> header;
+        if (const QString why = parseHeader(text, &header); !why.isEmpty())
+            return badInput(why);
+        o->headers.append(header);
+    }
+    if (sha) {
+        if (!isSha256Hex(*sha))
+            return badInput(
+                    QStringLiteral("--sha256 needs 64 hexadecimal digits, not '%1'").arg(*sha));
+        o->sha256 = sha->toLatin1().toLower();
+    }
+    return {};
+}
+
+QString usageText()
+{
+    return QStringLiteral(
+                   "Usage: bgtransfer [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+                   "\n"
+                   "Restart-safe HTTP downloads: a killed download resumes where it stopped.\n"
+                   "\n"
+                   "Commands:\n"
+                   "  download URL -o FILE --id ID [-H 'Name: value']... [--sha256 HEX]\n"
+                   "                 download (or resume, or report the kept result of) ID\n"
+                   "  list           every transfer in the store, one line each\n"
+                   "  result ID      the kept result of a finished transfer\n"
+                   "  forget ID      drop a kept result (the file stays)\n"
+                   "  cancel ID      stop an unfinished transfer and delete its partial data\n"
+                   "  resume         resume every unfinished transfer and wait for them\n"
+                   "\n"
+                   "Global options (before the command):\n"
+                   "  --store FILE               the transfer store (default: %1)\n"
+                   "  --json                     one JSON object per line on stdout\n"
+                   "  --retries N                retries of transient failures (default 5)\n"
+                   "  --stall-timeout SECONDS    give up on a connection that sends nothing this "
+                   "long\n"
+                   "  --limit-rate BYTES[K|M]    receive at most this many bytes per second\n"
+                   "  --checkpoint-interval MS   how often received bytes are made durable\n"
+                   "  -h, --help                 this text\n"
+                   "  --version                  the version\n"
+                   "\n"
+                   "Exit status: 0 success, 2 rejected, 3 retry later, 4 failed, 64 usage error,\n"
+                   "65 bad input. With several transfers the worst status wins.\n")
+            .arg(Background::SessionConfiguration::defaultStorePath());
+}
+
+} // namespace Cli

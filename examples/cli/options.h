@@ -1,0 +1,62 @@
+#pragma once
+
+// The command line of bgtransfer: global options first, then one command and its arguments.
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QPair>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+
+#include <chrono>
+#include <optional>
+
+namespace Cli {
+
+// Exit statuses; the worst one wins when several transfers finish.
+enum ExitCode {
+    ExitSuccess = 0,
+    ExitRejected = 2,
+    ExitRetry = 3,
+    ExitFailed = 4,
+    ExitInterrupted = 130,
+    ExitUsage = 64,    // EX_USAGE
+    ExitBadInput = 65, // EX_DATAERR
+};
+
+enum class Command { None, Help, Version, Download, List, Result, Forget, Cancel, Resume };
+
+struct Options
+{
+    // Global options.
+    QString storePath; // empty: the library's default
+    bool json = false;
+    int retries = 5;
+    std::optional<std::chrono::milliseconds> stallTimeout;
+    std::optional<std::chrono::milliseconds> checkpointInterval;
+    qint64 limitRate = 0; // bytes per second, 0: unlimited
+
+    Command command = Command::None;
+    // download
+    QString url;
+    QString output;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray sha256;
+    // download, result, forget, cancel
+    QString identifier;
+};
+
+struct ParseResult
+{
+    int exitCode = ExitSuccess; // non-zero: `message` says why
+    QString message;
+    bool ok() const { return exitCode == ExitSuccess; }
+};
+
+// Usage errors (64) are found before bad input (65), so a misplaced option is always reported
+// as such.
+ParseResult parseArguments(const QStringList &arguments, Options *options);
+
+QString usageText();
+
+} // namespace Cli
