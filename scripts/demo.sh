@@ -13,28 +13,8 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
-# 1. Packages. zlib1g-dev is not in qt6-base-dev's dependencies, but bg-faultserver needs it.
-if command -v dpkg-query >/dev/null; then
-    missing=()
-    for pkg in cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite zlib1g-dev; do
-        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-            missing+=("$pkg")
-        fi
-    done
-    if ((${#missing[@]} > 0)); then
-        as_root=()
-        if [[ $(id -u) -ne 0 ]]; then
-            command -v sudo >/dev/null || die "need root or sudo to install: ${missing[*]}"
-            as_root=(sudo)
-        fi
-        say "installing ${missing[*]}"
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y --no-install-recommends "${missing[@]}"
-    fi
-else
-    say "no dpkg-query: assuming cmake, ninja, a C++17 compiler and Qt 6 are installed"
-fi
+# 1. Packages: the same install step as scripts/test.sh.
+"$root/scripts/install-deps.sh"
 
 # 2. Build only what the demo runs.
 say "building bgtransfer and bg-faultserver in $build"

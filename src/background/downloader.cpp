@@ -62,19 +62,12 @@ QStringList Downloader::pendingIdentifiers() const
 
 QList<TransferInfo> Downloader::transfers() const
 {
-    QList<TransferInfo> out;
-    const QList<TransferRow> rows = d->engine->store().all();
-    out.reserve(rows.size());
-    for (const TransferRow &row : rows)
-        out.append(row.toInfo());
-    return out;
+    return d->engine->transfers();
 }
 
 std::optional<TransferInfo> Downloader::transfer(const QString &identifier) const
 {
-    if (const auto row = d->engine->store().find(identifier))
-        return row->toInfo();
-    return std::nullopt;
+    return d->engine->transfer(identifier);
 }
 
 bool Downloader::forget(const QString &identifier) { return d->engine->forget(identifier); }

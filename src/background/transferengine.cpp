@@ -120,6 +120,39 @@ bool TransferEngine::ownerIsDead(const Lease &lease) const
     return !FileOps::isProcessAlive(lease.pid);
 }
 
+TransferInfo TransferEngine::snapshot(const TransferRow &row)
+{
+    TransferInfo info = row.toInfo();
+    if (info.state == TransferInfo::State::Running) {
+        const std::optional<Lease> held = m_store.lease(row.identifier);
+        const bool live = held
+                          && (held->ownerToken == m_ownerToken
+                              || (!ownerIsDead(*held)
+                                  && QDateTime::currentMSecsSinceEpoch() - held->heartbeat
+                                             <= m_config.leaseTimeout().count()));
+        if (!live)
+            info.state = TransferInfo::State::Queued; // the next call resumes it
+    }
+    return info;
+}
+
+QList<TransferInfo> TransferEngine::transfers()
+{
+    QList<TransferInfo> out;
+    const QList<TransferRow> rows = m_store.all();
+    out.reserve(rows.size());
+    for (const TransferRow &row : rows)
+        out.append(snapshot(row));
+    return out;
+}
+
+std::optional<TransferInfo> TransferEngine::transfer(const QString &identifier)
+{
+    if (const std::optional<TransferRow> row = m_store.find(identifier))
+        return snapshot(*row);
+    return std::nullopt;
+}
+
 QFuture<NetworkResponse> TransferEngine::ready(const NetworkResponse &response)
 {
     QPromise<NetworkResponse> promise;

@@ -48,6 +48,10 @@ public:
     bool cancel(const QString &identifier);
     bool isRunningHere(const QString &identifier) const { return m_jobs.contains(identifier); }
 
+    // Snapshots as callers should see them: a row left "running" by a dead owner is queued.
+    QList<TransferInfo> transfers();
+    std::optional<TransferInfo> transfer(const QString &identifier);
+
 Q_SIGNALS:
     void progress(const QString &identifier, qint64 bytesReceived, qint64 bytesTotal);
     void finished(const QString &identifier, const Background::NetworkResponse &response);
@@ -66,6 +70,7 @@ private:
     };
 
     Lease myLease() const;
+    TransferInfo snapshot(const TransferRow &row);
     bool ownerIsDead(const Lease &lease) const;
     void startJob(const TransferRow &row, const QNetworkRequest &request,
                   const SessionConfiguration &config);
