@@ -55,6 +55,7 @@ private Q_SLOTS:
     void cancelAfterKill();
     void resumeAfterKill_data();
     void resumeAfterKill();
+    void resumeLeavesSensitiveHeadersBehind();
     void resumeWorstStatusWins();
     void storeError();
     void memoryStaysBounded();
@@ -536,6 +537,31 @@ void tst_Cli::resumeAfterKill()
         QVERIFY2(m.hasMatch(), lines.first().constData());
         QCOMPARE(m.captured(1), QString::number(double(offset) / MiB, 'f', 1));
     }
+}
+
+// The store never holds credentials, so a resume from the store goes out without them.
+void tst_Cli::resumeLeavesSensitiveHeadersBehind()
+{
+    const QByteArray rp = routePath();
+    const Route route = slowFirstRoute(6 * MiB + 5, 29);
+    m_server.setRoute(rp, route);
+    const QString dest = path("s.bin");
+    QProcess *p = start(store() + download(rp, dest, "s")
+                        + QStringList{"-H", "Authorization: Bearer very-secret", "-H",
+                                      "X-Trace: kept-123"});
+    QSignalSpy done(p, &QProcess::finished);
+    QTRY_VERIFY_WITH_TIMEOUT(partialBytes(dest) >= 256 * 1024, 20000);
+    p->kill();
+    QVERIFY(done.wait(10000) || !done.isEmpty());
+
+    const Run run = this->run(store() + args("resume"));
+    QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+    QCOMPARE(fileSha256(dest), FaultServer::contentSha256(route.entity));
+    const QList<RequestRecord> requests = m_server.requests(rp);
+    QCOMPARE(requests.size(), 2);
+    QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer very-secret"));
+    QCOMPARE(requests.last().header("Authorization"), QByteArray());
+    QCOMPARE(requests.last().header("X-Trace"), QByteArray("kept-123"));
 }
 
 void tst_Cli::resumeWorstStatusWins()
