@@ -27,6 +27,8 @@ trap cleanup EXIT
 
 mkdir -p "$work/www" "$work/out"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/www/big.bin"
+chmod 755 "$work" "$work/www"   # nginx's workers run as an unprivileged user
+chmod 644 "$work/www/big.bin"
 port=$((20000 + RANDOM % 30000))
 cat > "$work/nginx.conf" <<CONF
 daemon on;
@@ -49,7 +51,11 @@ measure() { # name command...
     local name=$1; shift
     rm -f "$work/out/"* "$work/store.sqlite"*
     sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>&1
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 \
+        || { echo "$name failed" >&2; exit 1; }
+    local got
+    got=$(stat -c %s "$work/out/"*)
+    [ "$got" -eq $((size_mib * 1024 * 1024)) ] || { echo "$name wrote $got bytes" >&2; exit 1; }
     read -r wall user sys rss < "$work/time.txt"
     echo "$name $wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $rss" >> "$work/results.txt"
 }
