@@ -26,6 +26,38 @@ HeaderList replyHeaders(const QNetworkReply *reply)
     return out;
 }
 
+struct ErrorClass
+{
+    NetworkResponse::Error error;
+    bool transient;
+};
+
+// Failures before the server answered are final when retrying cannot help (refused, unknown
+// host, TLS); anything that cuts a transfer the server had accepted is an interruption.
+ErrorClass classifyNetworkError(QNetworkReply::NetworkError error, bool answered)
+{
+    using E = NetworkResponse::Error;
+    switch (error) {
+    case QNetworkReply::ConnectionRefusedError:
+        return {E::ConnectionRefused, false};
+    case QNetworkReply::HostNotFoundError:
+        return {E::HostNotFound, false};
+    case QNetworkReply::SslHandshakeFailedError:
+    case QNetworkReply::InsecureRedirectError:
+        return {E::TlsError, false};
+    case QNetworkReply::RemoteHostClosedError:
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::TemporaryNetworkFailureError:
+    case QNetworkReply::NetworkSessionFailedError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::UnknownNetworkError:
+    case QNetworkReply::OperationCanceledError:
+        return {answered ? E::Interrupted : E::NetworkError, true};
+    default:
+        return answered ? ErrorClass{E::Interrupted, true} : ErrorClass{E::NetworkError, false};
+    }
+}
+
 } // namespace
 
 void DownloadJob::ReplyDeleter::operator()(QNetworkReply *reply) const
@@ -45,6 +77,7 @@ DownloadJob::DownloadJob(TransferEngine *engine,
     , m_row(row)
     , m_request(request)
     , m_config(configuration)
+    , m_partial(row.partialPath)
     , m_currentUrl(row.url)
 {
     m_buffer.resize(kReadChunk);
@@ -77,53 +110,25 @@ void DownloadJob::stop()
     m_rateTimer.stop();
     m_retryTimer.stop();
     m_reply.reset();
-    if (m_file.isOpen()) {
+    if (m_partial.isOpen()) {
         checkpoint(true);
-        m_file.close();
+        m_partial.close();
     }
 }
 
 void DownloadJob::cancel()
 {
     stop();
-    QFile::remove(m_row.partialPath);
+    m_partial.remove();
 }
 
 bool DownloadJob::prepareOffset()
 {
-    if (!m_file.isOpen()) {
-        m_file.setFileName(m_row.partialPath);
-        const bool existed = m_file.exists();
-        if (!m_file.open(QIODevice::ReadWrite)) {
-            finalize(NetworkResponse::failure(m_row.identifier,
-                                              NetworkResponse::Error::LocalIoError,
-                                              QStringLiteral("Cannot open %1: %2")
-                                                      .arg(m_row.partialPath, m_file.errorString())));
-            return false;
-        }
-        if (!existed)
-            FileOps::makePrivate(m_row.partialPath, false);
-    }
-    const qint64 onDisk = m_file.size();
-    const QByteArray boot = FileOps::bootId();
-    // Same boot: the page cache still holds what was written, even after SIGKILL.
-    // After a reboot only the fsynced checkpoint is known to be on the disk.
-    qint64 offset = (!boot.isEmpty() && boot == m_row.checkpointBootId)
-                            ? onDisk
-                            : qMin(onDisk, m_row.durableOffset);
-    if (offset > 0 && Http::ifRangeValidator(m_row.etag, m_row.lastModified).isEmpty()) {
-        qCInfo(lcDownload) << m_row.identifier << "has no validator to prove the entity unchanged;"
-                           << "starting over";
-        offset = 0;
-    }
-    if (offset != onDisk && !m_file.resize(offset)) {
-        finalize(NetworkResponse::failure(m_row.identifier,
-                                          NetworkResponse::Error::LocalIoError,
-                                          QStringLiteral("Cannot truncate %1: %2")
-                                                  .arg(m_row.partialPath, m_file.errorString())));
+    qint64 offset = 0;
+    if (const auto failure = m_partial.openForResume(m_row, &offset)) {
+        finalize(NetworkResponse::failure(m_row.identifier, failure->error, failure->message));
         return false;
     }
-    m_file.seek(offset);
     m_offset = offset;
     return true;
 }
@@ -180,8 +185,7 @@ void DownloadJob::beginAttempt()
 
 void DownloadJob::restartFromZero()
 {
-    m_file.resize(0);
-    m_file.seek(0);
+    m_partial.truncate(0);
     m_offset = 0;
     m_row.etag.clear();
     m_row.lastModified.clear();
@@ -200,8 +204,7 @@ void DownloadJob::onMetaDataChanged()
     if (m_status == 200) {
         if (m_offset > 0) {
             qCInfo(lcDownload) << m_row.identifier << "server sent the whole entity; starting over";
-            m_file.resize(0);
-            m_file.seek(0);
+            m_partial.truncate(0);
             m_offset = 0;
         }
         const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
@@ -284,8 +287,8 @@ void DownloadJob::readAvailable()
         const qint64 n = m_reply->read(m_buffer.data(), want);
         if (n <= 0)
             break;
-        if (m_file.write(m_buffer.constData(), n) != n) {
-            const QString why = m_file.errorString();
+        if (m_partial.write(m_buffer.constData(), n) != n) {
+            const QString why = m_partial.errorString();
             abortReply();
             finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::LocalIoError,
                                               QStringLiteral("Cannot write %1: %2")
@@ -310,7 +313,7 @@ bool DownloadJob::checkpoint(bool force)
     if (!force && m_checkpointClock.elapsed() < m_config.checkpointInterval().count())
         return true;
     m_checkpointClock.restart();
-    FileOps::syncFile(m_file);
+    m_partial.sync();
     m_lastCheckpoint = end;
     m_row.durableOffset = end;
     m_row.checkpointBootId = FileOps::bootId();
@@ -446,41 +449,7 @@ void DownloadJob::onReplyFinished()
     }
 
     if (netError != QNetworkReply::NoError) {
-        NetworkResponse::Error error = NetworkResponse::Error::NetworkError;
-        bool isTransient = true;
-        switch (netError) {
-        case QNetworkReply::ConnectionRefusedError:
-            error = NetworkResponse::Error::ConnectionRefused;
-            isTransient = false;
-            break;
-        case QNetworkReply::HostNotFoundError:
-            error = NetworkResponse::Error::HostNotFound;
-            isTransient = false;
-            break;
-        case QNetworkReply::SslHandshakeFailedError:
-        case QNetworkReply::InsecureRedirectError:
-            error = NetworkResponse::Error::TlsError;
-            isTransient = false;
-            break;
-        case QNetworkReply::RemoteHostClosedError:
-        case QNetworkReply::TimeoutError:
-        case QNetworkReply::TemporaryNetworkFailureError:
-        case QNetworkReply::NetworkSessionFailedError:
-        case QNetworkReply::ProxyTimeoutError:
-        case QNetworkReply::UnknownNetworkError:
-        case QNetworkReply::OperationCanceledError:
-            error = m_accepted ? NetworkResponse::Error::Interrupted
-                               : NetworkResponse::Error::NetworkError;
-            break;
-        default:
-            // Protocol and content errors after the server answered are interruptions too.
-            if (m_accepted) {
-                error = NetworkResponse::Error::Interrupted;
-            } else {
-                isTransient = false;
-            }
-            break;
-        }
+        const auto [error, isTransient] = classifyNetworkError(netError, m_accepted);
         if (isTransient) {
             transient(error, netErrorString, status, std::nullopt, headers);
         } else {
@@ -526,40 +495,14 @@ NetworkResponse DownloadJob::baseResponse(int status, const HeaderList &headers)
 void DownloadJob::publish(int status, const HeaderList &headers)
 {
     const qint64 size = m_offset + m_received;
-    auto ioFailure = [&](const QString &message) {
-        NetworkResponse r = baseResponse(status, headers);
-        r.setOutcome(NetworkResponse::Outcome::Failed);
-        r.setError(NetworkResponse::Error::LocalIoError, message);
-        finalize(r);
-    };
-    // Durable order: data fsynced, integrity checked, renamed, directory fsynced, then the row.
-    if (!FileOps::syncFile(m_file))
-        return ioFailure(QStringLiteral("Cannot flush %1: %2").arg(m_row.partialPath, m_file.errorString()));
-    if (!m_row.expectedSha256.isEmpty()) {
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        m_file.seek(0);
-        if (!hash.addData(&m_file))
-            return ioFailure(QStringLiteral("Cannot read back %1").arg(m_row.partialPath));
-        if (hash.result().toHex() != m_row.expectedSha256.toLower()) {
-            m_file.close();
-            QFile::remove(m_row.partialPath);
-            NetworkResponse r = baseResponse(status, headers);
-            r.setOutcome(NetworkResponse::Outcome::Failed);
-            r.setError(NetworkResponse::Error::IntegrityError,
-                       QStringLiteral("SHA-256 mismatch: expected %1, got %2")
-                               .arg(QString::fromLatin1(m_row.expectedSha256),
-                                    QString::fromLatin1(hash.result().toHex())));
-            finalize(r);
-            return;
-        }
-    }
-    m_file.close();
-    QString why;
-    if (!FileOps::replaceFile(m_row.partialPath, m_row.destination, &why))
-        return ioFailure(QStringLiteral("Cannot move the download to %1: %2").arg(m_row.destination, why));
-    FileOps::syncDirectory(QFileInfo(m_row.destination).absolutePath());
-
     NetworkResponse r = baseResponse(status, headers);
+    // Durable order: steps 1-3 in PartialFile::publish(), the row in finalize(), then signals.
+    if (const auto failure = m_partial.publish(m_row.destination, m_row.expectedSha256)) {
+        r.setOutcome(NetworkResponse::Outcome::Failed);
+        r.setError(failure->error, failure->message);
+        finalize(r);
+        return;
+    }
     r.setOutcome(NetworkResponse::Outcome::Success);
     r.setFilePath(m_row.destination);
     r.setBytes(size);
@@ -590,8 +533,7 @@ void DownloadJob::transient(NetworkResponse::Error error,
     }
     const auto delay = policy.delayForRetry(qMax(1, m_row.countedAttempts), retryAfter,
                                             m_engine->clock()->random01());
-    if (m_file.isOpen())
-        m_file.close();
+    m_partial.close();
     m_row.state = TransferInfo::State::Waiting;
     m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
     m_row.lastError = message;
@@ -629,15 +571,14 @@ void DownloadJob::finalize(NetworkResponse response)
     m_stallTimer.stop();
     m_rateTimer.stop();
     m_retryTimer.stop();
-    if (m_file.isOpen())
-        m_file.close();
+    m_partial.close();
     response.setIdentifier(m_row.identifier);
     response.setUrl(m_row.url);
     response.setAttempts(m_row.attempts);
     response.setResumedFrom(m_row.resumedFrom);
     if (response.outcome() != NetworkResponse::Outcome::Success
         && response.outcome() != NetworkResponse::Outcome::Retry) {
-        QFile::remove(m_row.partialPath); // nothing worth resuming
+        m_partial.remove(); // nothing worth resuming
     }
     if (response.error() != NetworkResponse::Error::Canceled
         && !m_engine->store().finish(m_row.identifier, response)) {

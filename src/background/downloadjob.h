@@ -4,12 +4,11 @@
 // file, checkpoints, retries and the durable publish.
 
 #include "networkresponse.h"
+#include "partialfile.h"
 #include "sessionconfiguration.h"
 #include "transferstore.h"
 
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QFile>
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkRequest>
@@ -85,7 +84,7 @@ private:
     SessionConfiguration m_config;
 
     std::unique_ptr<QNetworkReply, ReplyDeleter> m_reply{nullptr, ReplyDeleter{this}};
-    QFile m_file;
+    PartialFile m_partial;
     QByteArray m_buffer;
     QUrl m_currentUrl;
     int m_redirects = 0;

@@ -1,0 +1,53 @@
+#pragma once
+
+// The partial file of a download: what of it may be trusted on resume, and the durable steps
+// that turn it into the destination.
+
+#include "background_private_export.h"
+#include "networkresponse.h"
+
+#include <QtCore/QFile>
+
+#include <optional>
+
+namespace Background {
+
+struct TransferRow;
+
+class BACKGROUND_AUTOTEST_EXPORT PartialFile
+{
+public:
+    struct Failure
+    {
+        NetworkResponse::Error error;
+        QString message;
+    };
+
+    // How many bytes of a partial file of `onDisk` bytes a resume may keep. On the boot that
+    // wrote the last checkpoint the page cache still holds every written byte, even after
+    // SIGKILL; after a reboot only the fsynced checkpoint is on the disk. Without a validator
+    // the entity cannot be proven unchanged, so nothing is kept.
+    static qint64 trustedOffset(qint64 onDisk, const TransferRow &row, const QByteArray &bootId);
+
+    explicit PartialFile(const QString &path);
+
+    // Opens (creating it owner-only), truncates it to what may be trusted and seeks there.
+    std::optional<Failure> openForResume(const TransferRow &row, qint64 *offset);
+    std::optional<Failure> truncate(qint64 size);
+    qint64 write(const char *data, qint64 size) { return m_file.write(data, size); }
+    bool sync();
+    void close();
+    void remove();
+    bool isOpen() const { return m_file.isOpen(); }
+    QString path() const { return m_file.fileName(); }
+    QString errorString() const { return m_file.errorString(); }
+
+    // Durable steps 1 to 3: fsync, integrity check (when a SHA-256 is expected), atomic rename
+    // onto the destination and fsync of its directory. A checksum mismatch removes the data.
+    std::optional<Failure> publish(const QString &destination, const QByteArray &expectedSha256);
+
+private:
+    QFile m_file;
+};
+
+} // namespace Background
