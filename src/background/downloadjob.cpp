@@ -144,6 +144,7 @@ void DownloadJob::beginAttempt()
     m_stalled = false;
     m_status = 0;
     m_progressThisAttempt = false;
+    m_finishPending = false;
     m_total = m_row.total;
 
     QNetworkRequest req = m_request;
@@ -303,6 +304,10 @@ void DownloadJob::readAvailable()
     if (!checkpoint(false))
         return;
     emitProgress(false);
+    if (m_finishPending && m_reply && m_reply->bytesAvailable() == 0) {
+        m_finishPending = false;
+        onReplyFinished();
+    }
 }
 
 bool DownloadJob::checkpoint(bool force)
@@ -360,22 +365,15 @@ void DownloadJob::onReplyFinished()
     m_stallTimer.stop();
     if (!m_reply)
         return;
-    if (m_rateTimer.isActive()) {
-        // Data is still waiting in the reply's buffer; finish once it has been written.
-        disconnect(&m_rateTimer, &QTimer::timeout, this, nullptr);
-        connect(&m_rateTimer, &QTimer::timeout, this, [this] {
-            readAvailable();
-            if (m_reply && m_reply->bytesAvailable() == 0) {
-                disconnect(&m_rateTimer, &QTimer::timeout, this, nullptr);
-                connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);
-                onReplyFinished();
-            }
-        });
-        return;
-    }
-    readAvailable();
+    if (!m_rateTimer.isActive())
+        readAvailable();
     if (!m_reply)
         return; // a write error ended it
+    if (m_rateTimer.isActive()) {
+        // Data is still waiting in the reply's buffer: finish once the rate lets it be written.
+        m_finishPending = true;
+        return;
+    }
     std::unique_ptr<QNetworkReply, ReplyDeleter> reply = std::move(m_reply);
     const QNetworkReply::NetworkError netError = reply->error();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();

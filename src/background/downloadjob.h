@@ -100,6 +100,7 @@ private:
     bool m_finalizing = false;
     int m_status = 0;
     bool m_progressThisAttempt = false;
+    bool m_finishPending = false; // the reply finished while the rate limit held data back
 
     QTimer m_stallTimer;
     QTimer m_rateTimer;
