@@ -79,6 +79,34 @@ bool makePrivate(const QString &path, bool isDirectory)
 #endif
 }
 
+bool makeOrdinary(const QString &path)
+{
+#if defined(Q_OS_WIN)
+    Q_UNUSED(path);
+    return true;
+#else
+    // umask() can only be read by setting it, which races with other threads; Linux shows it
+    // in /proc, elsewhere the common 022 is assumed.
+    mode_t mask = 022;
+#if defined(Q_OS_LINUX)
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (status.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> lines = status.readAll().split('\n');
+        for (const QByteArray &line : lines) {
+            if (line.startsWith("Umask:")) {
+                bool ok = false;
+                const uint value = line.mid(6).trimmed().toUInt(&ok, 8);
+                if (ok)
+                    mask = mode_t(value);
+                break;
+            }
+        }
+    }
+#endif
+    return ::chmod(QFile::encodeName(path).constData(), 0666 & ~mask) == 0;
+#endif
+}
+
 QByteArray bootId()
 {
     return QSysInfo::bootUniqueId();

@@ -24,6 +24,10 @@ BACKGROUND_AUTOTEST_EXPORT bool replaceFile(const QString &from, const QString &
 // Owner-only access: 0600 for files, 0700 for directories. A no-op where modes do not exist.
 BACKGROUND_AUTOTEST_EXPORT bool makePrivate(const QString &path, bool isDirectory);
 
+// The mode a newly created file would get (0666 less the umask), for a published download:
+// the partial file is owner-only while it is being written, the result is an ordinary file.
+BACKGROUND_AUTOTEST_EXPORT bool makeOrdinary(const QString &path);
+
 // Changes on every boot; empty where the platform cannot tell (then nothing is trusted
 // beyond the last fsynced checkpoint).
 BACKGROUND_AUTOTEST_EXPORT QByteArray bootId();

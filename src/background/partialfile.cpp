@@ -89,6 +89,7 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
         }
     }
     close();
+    FileOps::makeOrdinary(path());
     QString why;
     if (!FileOps::replaceFile(path(), destination, &why))
         return Failure{NetworkResponse::Error::LocalIoError,
