@@ -1,23 +1,30 @@
 #pragma once
 
-// Small helpers for tst_cli: the result of one bgtransfer run and how to judge it.
+// Helpers for tst_cli and tst_cli_resume: the result of one bgtransfer run, how to judge it,
+// and the fixture both test classes derive from.
 
 #include "faultserver.h"
+#include "testsupport.h"
 
 #include <QtCore/QByteArray>
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QObject>
 #include <QtCore/QProcess>
 #include <QtCore/QStringList>
+#include <QtCore/QTemporaryDir>
 
 #include <memory>
 #include <vector>
 
 namespace CliTest {
 
+using BackgroundTest::fileSha256;
+using BackgroundTest::partialFiles;
+
 constexpr qint64 MiB = 1024 * 1024;
+constexpr int kRunTimeoutMs = 30000;
 
 struct Run
 {
@@ -70,16 +77,6 @@ inline QJsonObject parseObject(const QByteArray &line, QString *error)
     return doc.object();
 }
 
-inline QByteArray fileSha256(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
-
 inline FaultTest::Route plainRoute(qint64 size, quint32 seed = 11)
 {
     FaultTest::Route r;
@@ -115,9 +112,8 @@ inline FaultTest::Fault statusFault(int status, const QByteArray &retryAfter = Q
     return f;
 }
 
-// The hidden partial files the library keeps next to `destination` (".<name>.<token>.part").
-QStringList partialFiles(const QString &destination);
-qint64 partialBytes(const QString &destination); // 0 unless there is exactly one
+// The size of the partial file beside `destination`; 0 unless there is exactly one.
+qint64 partialBytes(const QString &destination);
 
 // Starts bgtransfer children in a clean environment and kills leftovers.
 class Runner
@@ -132,6 +128,44 @@ public:
 private:
     QString m_dir;
     std::vector<std::unique_ptr<QProcess>> m_children;
+};
+
+// Base of the CLI test classes: one FaultServer for the whole binary (routePath() gives each test
+// row a route of its own), a fresh directory, store and Runner per test function, and a
+// watchdog. QTest finds these inherited slots; the test classes add only test functions.
+class Fixture : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+protected:
+    QStringList store() const { return {"--store", m_store}; }
+    QStringList download(const QByteArray &route, const QString &dest, const QString &id) const
+    {
+        return {"download", m_server.url(route).toString(), "-o", dest, "--id", id};
+    }
+    QString path(const QString &name) const { return m_dir->filePath(name); }
+    QByteArray routePath() const; // "/<test function>/<data tag>"
+    QProcess *start(const QStringList &arguments) { return m_runner->start(arguments); }
+    Run run(const QStringList &arguments, int timeoutMs = kRunTimeoutMs)
+    {
+        return m_runner->run(arguments, timeoutMs);
+    }
+    // Starts a download against a throttled route and SIGKILLs it once bytes are on disk.
+    bool startAndKill(const QByteArray &route, const QString &id, const QString &destination);
+    QList<QJsonObject> listJson(QString *error);
+
+    FaultTest::FaultServer m_server;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_store;
+
+private:
+    BackgroundTest::Watchdog m_watchdog{std::chrono::milliseconds(55000)};
+    std::unique_ptr<Runner> m_runner;
 };
 
 } // namespace CliTest

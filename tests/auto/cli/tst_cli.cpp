@@ -1,21 +1,14 @@
-// Runs the real bgtransfer binary, as a user would, against a FaultServer in this process.
-// The server lives on this thread's event loop, so children are awaited with QSignalSpy and
-// never with waitForFinished(), which would starve the server.
+// Runs the real bgtransfer binary, as a user would, against a FaultServer in this process:
+// results, outcomes, argument checks and the commands on kept results. Killing and resuming:
+// tst_cli_resume.cpp. The server lives on this thread's event loop, so children are awaited
+// with QSignalSpy and never with waitForFinished(), which would starve the server.
 
 #include "clitestutil.h"
 #include "faultserver.h"
 
-#include <QtCore/QDir>
 #include <QtCore/QFileInfo>
-#include <QtCore/QRegularExpression>
-#include <QtCore/QTemporaryDir>
-#include <QtCore/QTimer>
 #include <QtNetwork/QTcpServer>
-#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
-
-#include <memory>
-#include <vector>
 
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
@@ -26,20 +19,11 @@ using namespace FaultTest;
 
 Q_DECLARE_METATYPE(FaultTest::Route)
 
-namespace {
-constexpr int kRunTimeoutMs = 30000;
-constexpr int kWatchdogMs = 55000;
-} // namespace
-
-class tst_Cli : public QObject
+class tst_Cli : public Fixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void init();
-    void cleanup();
-
     void download_data();
     void download();
     void outcomes_data();
@@ -52,98 +36,13 @@ private Q_SLOTS:
     void resultIsKept();
     void forgetThenResult();
     void list();
-    void cancelAfterKill();
-    void resumeAfterKill_data();
-    void resumeAfterKill();
-    void resumeLeavesSensitiveHeadersBehind();
-    void resumeWorstStatusWins();
     void storeError();
     void memoryStaysBounded();
 
 private:
-    QStringList store() const { return {"--store", m_store}; }
-    QStringList download(const QByteArray &route, const QString &dest, const QString &id) const
-    {
-        return {"download", m_server.url(route).toString(), "-o", dest, "--id", id};
-    }
-    QString path(const QString &name) const { return m_dir->filePath(name); }
-    QByteArray routePath() const;
-    QProcess *start(const QStringList &arguments) { return m_runner->start(arguments); }
-    Run run(const QStringList &arguments, int timeoutMs = kRunTimeoutMs)
-    {
-        return m_runner->run(arguments, timeoutMs);
-    }
-    // Starts a download against a throttled route and SIGKILLs it once bytes are on disk.
-    bool startAndKill(const QByteArray &route, const QString &id, const QString &destination);
-    QList<QJsonObject> listJson(QString *error);
-
-    FaultServer m_server;
-    std::unique_ptr<QTemporaryDir> m_dir;
-    QString m_store;
-    QTimer m_watchdog;
-    std::unique_ptr<Runner> m_runner;
+    using Fixture::download; // not hidden by the test function of the same name
+    void runRefused(QStringList arguments, int exitCode, const QString &dest);
 };
-
-void tst_Cli::initTestCase()
-{
-    QVERIFY2(QFileInfo(BGTRANSFER_PATH).isExecutable(), BGTRANSFER_PATH);
-    QVERIFY(m_server.listen());
-    m_watchdog.setSingleShot(true);
-    m_watchdog.setInterval(kWatchdogMs);
-    connect(&m_watchdog, &QTimer::timeout, this, [] {
-        qFatal("tst_cli watchdog: %s did not finish in time", QTest::currentTestFunction());
-    });
-}
-
-void tst_Cli::init()
-{
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-    m_store = path("store.sqlite");
-    m_runner = std::make_unique<Runner>(m_dir->path());
-    m_watchdog.start();
-}
-
-void tst_Cli::cleanup()
-{
-    m_watchdog.stop();
-    m_runner.reset(); // kills what a failed test left running
-    m_dir.reset();
-}
-
-QByteArray tst_Cli::routePath() const
-{
-    QByteArray tag = QByteArray(QTest::currentDataTag()).toLower();
-    tag.replace(' ', '-');
-    return '/' + QByteArray(QTest::currentTestFunction()) + '/' + tag;
-}
-
-bool tst_Cli::startAndKill(const QByteArray &route, const QString &id, const QString &destination)
-{
-    QProcess *p = start(store() + download(route, destination, id));
-    QSignalSpy done(p, &QProcess::finished);
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(partialBytes(destination) >= 256 * 1024, 20000); }();
-    if (QTest::currentTestFailed())
-        return false;
-    p->kill(); // SIGKILL: no chance to clean up or checkpoint
-    if (!done.wait(10000) && done.isEmpty())
-        return false;
-    return p->exitStatus() == QProcess::CrashExit;
-}
-
-QList<QJsonObject> tst_Cli::listJson(QString *error)
-{
-    const Run r = run(store() + args("--json list"));
-    if (r.exitCode != 0 || !r.err.isEmpty()) {
-        *error = describe(r);
-        return {};
-    }
-    QList<QJsonObject> out;
-    const QList<QByteArray> lines = nonEmptyLines(r.out);
-    for (const QByteArray &line : lines)
-        out.append(parseObject(line, error));
-    return out;
-}
 
 void tst_Cli::download_data()
 {
@@ -289,19 +188,26 @@ void tst_Cli::usageErrors_data()
     QTest::newRow("download without url") << args("download -o @OUT --id u");
 }
 
-void tst_Cli::usageErrors()
+// Runs `arguments` after --store, with @URL (a route of this test) and @OUT (`dest`) filled in:
+// bgtransfer must refuse them with `exitCode`, print nothing on stdout and send no request.
+void tst_Cli::runRefused(QStringList arguments, int exitCode, const QString &dest)
 {
-    QFETCH(QStringList, arguments);
     const QByteArray rp = routePath();
     m_server.setRoute(rp, plainRoute(1024));
     arguments.replaceInStrings("@URL", m_server.url(rp).toString());
-    arguments.replaceInStrings("@OUT", path("u.bin"));
+    arguments.replaceInStrings("@OUT", dest);
 
     const Run run = this->run(store() + arguments);
-    QVERIFY2(run.exitCode == 64, qPrintable(describe(run)));
+    QVERIFY2(run.exitCode == exitCode, qPrintable(describe(run)));
     QVERIFY2(stderrProblem(run).isEmpty(), qPrintable(describe(run)));
     QVERIFY(run.out.isEmpty());
     QCOMPARE(m_server.requestCount(rp), 0);
+}
+
+void tst_Cli::usageErrors()
+{
+    QFETCH(QStringList, arguments);
+    runRefused(arguments, 64, path("u.bin"));
 }
 
 void tst_Cli::badInput_data()
@@ -329,17 +235,10 @@ void tst_Cli::badInput_data()
 void tst_Cli::badInput()
 {
     QFETCH(QStringList, arguments);
-    const QByteArray rp = routePath();
-    m_server.setRoute(rp, plainRoute(1024));
     const QString dest = path("b.bin");
-    arguments.replaceInStrings("@URL", m_server.url(rp).toString());
-    arguments.replaceInStrings("@OUT", dest);
-
-    const Run run = this->run(store() + arguments);
-    QVERIFY2(run.exitCode == 65, qPrintable(describe(run)));
-    QVERIFY2(stderrProblem(run).isEmpty(), qPrintable(describe(run)));
-    QVERIFY(run.out.isEmpty());
-    QCOMPARE(m_server.requestCount(rp), 0);
+    runRefused(arguments, 65, dest);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(!QFileInfo::exists(dest));
 }
 
@@ -449,149 +348,6 @@ void tst_Cli::list()
                          && line.contains("finished"),
                  line.constData());
     }
-}
-
-void tst_Cli::cancelAfterKill()
-{
-    Route route = plainRoute(8 * MiB);
-    route.then.throttle = 512 * 1024;
-    m_server.setRoute("/cancel", route);
-    const QString dest = path("c.bin");
-    QVERIFY(startAndKill("/cancel", "c", dest));
-    QCOMPARE(partialFiles(dest).size(), 1);
-
-    QString error;
-    QList<QJsonObject> all = listJson(&error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
-    QCOMPARE(all.size(), 1);
-    QCOMPARE(all.first().value("identifier").toString(), "c");
-    // Its owner was killed, so it is not running: it waits to be resumed.
-    QCOMPARE(all.first().value("state").toString(), "queued");
-
-    const Run cancel = run(store() + args("cancel c"));
-    QVERIFY2(cancel.exitCode == 0, qPrintable(describe(cancel)));
-    QVERIFY2(stderrProblem(cancel).isEmpty(), qPrintable(describe(cancel)));
-    QVERIFY2(partialFiles(dest).isEmpty(), qPrintable(partialFiles(dest).join(' ')));
-    QVERIFY(!QFileInfo::exists(dest));
-    all = listJson(&error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
-    QVERIFY(all.isEmpty());
-
-    const Run again = run(store() + args("cancel c"));
-    QVERIFY2(again.exitCode == 65, qPrintable(describe(again)));
-}
-
-void tst_Cli::resumeAfterKill_data()
-{
-    QTest::addColumn<bool>("viaResume"); // false: the same download command again
-    QTest::addColumn<bool>("json");
-    QTest::newRow("resume json") << true << true;
-    QTest::newRow("resume human") << true << false;
-    QTest::newRow("download again") << false << false;
-}
-
-void tst_Cli::resumeAfterKill()
-{
-    QFETCH(bool, viaResume);
-    QFETCH(bool, json);
-    const QByteArray rp = routePath();
-    // Slow until the kill, then fast, so the resumed part does not cost test time.
-    const Route route = slowFirstRoute(6 * MiB + 5, 23);
-    m_server.setRoute(rp, route);
-    const QString dest = path("r.bin");
-    QVERIFY(startAndKill(rp, "r", dest));
-
-    const Run run = this->run(store() + (json ? args("--json") : QStringList())
-                              + (viaResume ? args("resume") : download(rp, dest, "r")));
-    QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
-    QVERIFY2(stderrProblem(run).isEmpty(), qPrintable(describe(run)));
-    QCOMPARE(fileSha256(dest), FaultServer::contentSha256(route.entity));
-    QVERIFY(partialFiles(dest).isEmpty());
-
-    // The second request asked for the rest only.
-    const QList<RequestRecord> requests = m_server.requests(rp);
-    QCOMPARE(requests.size(), 2);
-    const QByteArray range = requests.last().header("Range");
-    QVERIFY2(range.startsWith("bytes=") && range.endsWith('-'), range.constData());
-    const qint64 offset = range.mid(6, range.size() - 7).toLongLong();
-    QVERIFY(offset > 0);
-
-    const QList<QByteArray> lines = nonEmptyLines(run.out);
-    QCOMPARE(lines.size(), 1);
-    if (json) {
-        QString error;
-        const QJsonObject o = parseObject(lines.first(), &error);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        QCOMPARE(o.value("identifier").toString(), "r");
-        QCOMPARE(o.value("outcome").toString(), "success");
-        QCOMPARE(o.value("bytes").toInteger(), route.entity.size);
-        QCOMPARE(o.value("resumedFrom").toInteger(), offset);
-        QCOMPARE(o.value("httpStatus").toInt(), 206);
-    } else {
-        // scripts/demo.sh relies on this wording.
-        const QRegularExpression re(
-                QString("^r: success, 206, %1 bytes -> %2 \\(resumed at ([0-9]+\\.[0-9]) MiB\\)$")
-                        .arg(route.entity.size)
-                        .arg(QRegularExpression::escape(dest)));
-        const QRegularExpressionMatch m = re.match(QString::fromLocal8Bit(lines.first()));
-        QVERIFY2(m.hasMatch(), lines.first().constData());
-        QCOMPARE(m.captured(1), QString::number(double(offset) / MiB, 'f', 1));
-    }
-}
-
-// The store never holds credentials, so a resume from the store goes out without them.
-void tst_Cli::resumeLeavesSensitiveHeadersBehind()
-{
-    const QByteArray rp = routePath();
-    const Route route = slowFirstRoute(6 * MiB + 5, 29);
-    m_server.setRoute(rp, route);
-    const QString dest = path("s.bin");
-    QProcess *p = start(store() + download(rp, dest, "s")
-                        + QStringList{"-H", "Authorization: Bearer very-secret", "-H",
-                                      "X-Trace: kept-123"});
-    QSignalSpy done(p, &QProcess::finished);
-    QTRY_VERIFY_WITH_TIMEOUT(partialBytes(dest) >= 256 * 1024, 20000);
-    p->kill();
-    QVERIFY(done.wait(10000) || !done.isEmpty());
-
-    const Run run = this->run(store() + args("resume"));
-    QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
-    QCOMPARE(fileSha256(dest), FaultServer::contentSha256(route.entity));
-    const QList<RequestRecord> requests = m_server.requests(rp);
-    QCOMPARE(requests.size(), 2);
-    QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer very-secret"));
-    QCOMPARE(requests.last().header("Authorization"), QByteArray());
-    QCOMPARE(requests.last().header("X-Trace"), QByteArray("kept-123"));
-}
-
-void tst_Cli::resumeWorstStatusWins()
-{
-    // Two interrupted transfers: on resume one completes, the server refuses the other.
-    const Route fine = slowFirstRoute(2 * MiB, 31);
-    m_server.setRoute("/worst/fine", fine);
-    m_server.setRoute("/worst/refused", slowFirstRoute(2 * MiB, 32, statusFault(403)));
-    const QString fineDest = path("fine.bin");
-    const QString refusedDest = path("refused.bin");
-    QVERIFY(startAndKill("/worst/fine", "fine", fineDest));
-    QVERIFY(startAndKill("/worst/refused", "refused", refusedDest));
-
-    const Run run = this->run(store() + args("--json resume"));
-    QVERIFY2(run.exitCode == 2, qPrintable(describe(run)));
-    QVERIFY2(stderrProblem(run).isEmpty(), qPrintable(describe(run)));
-    QVERIFY2(run.err.contains("refused"), run.err.constData());
-    QHash<QString, QString> outcomes;
-    const QList<QByteArray> lines = nonEmptyLines(run.out);
-    for (const QByteArray &line : lines) {
-        QString error;
-        const QJsonObject o = parseObject(line, &error);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        outcomes.insert(o.value("identifier").toString(), o.value("outcome").toString());
-    }
-    QCOMPARE(outcomes.size(), 2);
-    QCOMPARE(outcomes.value("fine"), "success");
-    QCOMPARE(outcomes.value("refused"), "rejected");
-    QCOMPARE(fileSha256(fineDest), FaultServer::contentSha256(fine.entity));
-    QVERIFY(!QFileInfo::exists(refusedDest));
 }
 
 void tst_Cli::storeError()

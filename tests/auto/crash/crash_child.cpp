@@ -4,11 +4,14 @@
 //   crash_child --store FILE --url URL --id ID --out FILE [--rate BYTES_PER_SEC]
 //               [--checkpoint-ms N] [--lease-timeout-ms N]
 //
+// The rate takes K/M/G suffixes like bg-faultserver's sizes.
+//
 // stdout: "progress <bytes> <total>" per progress signal, then
 //         "result <outcome> <httpStatus> <bytes> <resumedFrom> <errorString>".
 // Exit code 0 on Success, 1 otherwise, 2 on bad arguments.
 
 #include "downloader.h"
+#include "parsesize.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -46,53 +49,53 @@ int main(int argc, char **argv)
 #endif
     QCoreApplication app(argc, argv);
 
+    // No help texts: tst_crash is the only caller and the usage is at the top of this file.
     QCommandLineParser parser;
-    const QCommandLineOption storeOption(
-            QStringLiteral("store"), QStringLiteral("Store file"), QStringLiteral("file"));
-    const QCommandLineOption urlOption(
-            QStringLiteral("url"), QStringLiteral("URL"), QStringLiteral("url"));
-    const QCommandLineOption idOption(
-            QStringLiteral("id"), QStringLiteral("Identifier"), QStringLiteral("id"));
-    const QCommandLineOption outOption(
-            QStringLiteral("out"), QStringLiteral("Destination"), QStringLiteral("file"));
-    const QCommandLineOption rateOption(QStringLiteral("rate"),
-                                        QStringLiteral("Receive rate limit, bytes per second"),
-                                        QStringLiteral("bytes"),
-                                        QStringLiteral("0"));
-    const QCommandLineOption checkpointOption(QStringLiteral("checkpoint-ms"),
-                                              QStringLiteral("Checkpoint interval"),
-                                              QStringLiteral("ms"),
-                                              QStringLiteral("1000"));
-    const QCommandLineOption leaseOption(QStringLiteral("lease-timeout-ms"),
-                                         QStringLiteral("Lease timeout"),
-                                         QStringLiteral("ms"),
-                                         QStringLiteral("15000"));
-    parser.addOptions({storeOption,
-                       urlOption,
-                       idOption,
-                       outOption,
-                       rateOption,
-                       checkpointOption,
-                       leaseOption});
+    for (const char *name :
+         {"store", "url", "id", "out", "rate", "checkpoint-ms", "lease-timeout-ms"}) {
+        parser.addOption(
+                QCommandLineOption(QString::fromLatin1(name), QString(), QStringLiteral("value")));
+    }
     parser.process(app);
-    if (!parser.isSet(storeOption) || !parser.isSet(urlOption) || !parser.isSet(idOption)
-        || !parser.isSet(outOption)) {
+    const auto isSet
+            = [&parser](const char *name) { return parser.isSet(QString::fromLatin1(name)); };
+    const auto text
+            = [&parser](const char *name) { return parser.value(QString::fromLatin1(name)); };
+    if (!isSet("store") || !isSet("url") || !isSet("id") || !isSet("out")) {
         std::fputs("crash_child: --store, --url, --id and --out are required\n", stderr);
+        return 2;
+    }
+    // An option that is not given keeps its default; one that is not a count is a bad argument.
+    const auto bytes = [&](const char *name, qint64 *out) {
+        return !isSet(name) || FaultTest::parseSize(text(name), out); // as bg-faultserver takes it
+    };
+    const auto ms = [&](const char *name, qint64 *out) {
+        bool ok = true;
+        if (isSet(name))
+            *out = text(name).toLongLong(&ok);
+        return ok && *out >= 0;
+    };
+    qint64 rate = 0;
+    qint64 checkpointMs = 1000;
+    qint64 leaseTimeoutMs = 15000;
+    if (!bytes("rate", &rate) || !ms("checkpoint-ms", &checkpointMs)
+        || !ms("lease-timeout-ms", &leaseTimeoutMs)) {
+        std::fputs("crash_child: --rate, --checkpoint-ms and --lease-timeout-ms take counts\n",
+                   stderr);
         return 2;
     }
 
     SessionConfiguration config;
-    config.setStorePath(parser.value(storeOption));
+    config.setStorePath(text("store"));
     RetryPolicy policy;
     policy.maxRetries = 5;
     policy.baseDelay = 100ms;
     policy.maxDelay = 1s;
     config.setRetryPolicy(policy);
     config.setStallTimeout(5s);
-    config.setMaximumRate(parser.value(rateOption).toLongLong());
-    config.setCheckpointInterval(
-            std::chrono::milliseconds(parser.value(checkpointOption).toLongLong()));
-    config.setLeaseTimeout(std::chrono::milliseconds(parser.value(leaseOption).toLongLong()));
+    config.setMaximumRate(rate);
+    config.setCheckpointInterval(std::chrono::milliseconds(checkpointMs));
+    config.setLeaseTimeout(std::chrono::milliseconds(leaseTimeoutMs));
 
     Downloader downloader(config);
     QObject::connect(&downloader,
@@ -113,8 +116,7 @@ int main(int argc, char **argv)
                           .arg(r.errorString()));
         QCoreApplication::exit(r.isSuccess() ? 0 : 1);
     });
-    watcher.setFuture(downloader.networkResponse(QNetworkRequest(QUrl(parser.value(urlOption))),
-                                                 parser.value(idOption),
-                                                 parser.value(outOption)));
+    watcher.setFuture(downloader.networkResponse(
+            QNetworkRequest(QUrl(text("url"))), text("id"), text("out")));
     return app.exec();
 }

@@ -5,38 +5,28 @@
 // it dies; what the server sends beyond the entity size is then what the restarts re-fetched.
 
 #include "faultserver.h"
+#include "testsupport.h"
 
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
-#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 #include <memory>
 #include <vector>
 
+using BackgroundTest::fileSha256;
 using FaultTest::FaultServer;
+using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kWatchdogMs = 60000;
 constexpr qint64 MiB = 1024 * 1024;
 constexpr qint64 kThrottle = 4 * MiB;       // bytes per second, enforced by the server
 constexpr qint64 kRefetchPerKill = 1 * MiB; // Qt's bounded read buffer plus a little
 constexpr int kStepTimeoutMs = 30000;
-
-QByteArray fileSha256(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return QByteArray();
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
 
 // Where the body of a recorded request started in the entity.
 qint64 bodyStart(const FaultTest::RequestRecord &r)
@@ -124,24 +114,22 @@ private Q_SLOTS:
 private:
     FaultTest::Entity serve(const QByteArray &path, qint64 size);
     QStringList childArguments(const QByteArray &path, const QStringList &extra = {}) const;
+    QStringList longLeaseArguments(const QByteArray &path) const;
     Child *spawn(const QStringList &arguments);
     bool killAndReap(Child *child);
     bool waitForExit(Child *child);
+    static bool succeeded(Child *child);
     QString outPath() const { return m_dir->filePath(QStringLiteral("downloads/file.bin")); }
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<FaultServer> m_server;
     std::vector<std::unique_ptr<Child>> m_children;
-    QTimer m_watchdog;
+    BackgroundTest::Watchdog m_watchdog{60s};
 };
 
 void tst_Crash::initTestCase()
 {
     QVERIFY2(QFile::exists(QStringLiteral(CRASH_CHILD_PATH)), CRASH_CHILD_PATH);
-    m_watchdog.setSingleShot(true);
-    connect(&m_watchdog, &QTimer::timeout, this, [] {
-        qFatal("watchdog: %s did not end in time", QTest::currentTestFunction());
-    });
 }
 
 void tst_Crash::init()
@@ -151,7 +139,7 @@ void tst_Crash::init()
     QVERIFY(QDir(m_dir->path()).mkpath(QStringLiteral("downloads")));
     m_server = std::make_unique<FaultServer>();
     QVERIFY(m_server->listen());
-    m_watchdog.start(kWatchdogMs);
+    m_watchdog.start();
 }
 
 void tst_Crash::cleanup()
@@ -185,6 +173,13 @@ QStringList tst_Crash::childArguments(const QByteArray &path, const QStringList 
            + extra;
 }
 
+// With this lease timeout a fresh heartbeat never expires in a test: a second process can only
+// wait for the first, or take its lease over because the first one's pid is gone.
+QStringList tst_Crash::longLeaseArguments(const QByteArray &path) const
+{
+    return childArguments(path, {QStringLiteral("--lease-timeout-ms"), QStringLiteral("600000")});
+}
+
 Child *tst_Crash::spawn(const QStringList &arguments)
 {
     m_children.push_back(std::make_unique<Child>(arguments));
@@ -210,6 +205,12 @@ bool tst_Crash::waitForExit(Child *child)
     }
     child->readOutput();
     return true;
+}
+
+bool tst_Crash::succeeded(Child *child)
+{
+    return child->process().exitStatus() == QProcess::NormalExit
+           && child->process().exitCode() == 0;
 }
 
 void tst_Crash::killAndResume_data()
@@ -247,9 +248,7 @@ void tst_Crash::killAndResume()
 
     Child *last = spawn(args);
     QVERIFY2(waitForExit(last), qPrintable(last->transcript()));
-    QVERIFY2(last->process().exitStatus() == QProcess::NormalExit
-                     && last->process().exitCode() == 0,
-             qPrintable(last->transcript()));
+    QVERIFY2(succeeded(last), qPrintable(last->transcript()));
     QCOMPARE(fileSha256(outPath()), FaultServer::contentSha256(entity));
     const QStringList left
             = QDir(m_dir->filePath(QStringLiteral("downloads")))
@@ -299,9 +298,7 @@ void tst_Crash::twoProcessesOneStore()
 {
     const QByteArray path = "/shared.bin";
     const FaultTest::Entity entity = serve(path, 12 * MiB);
-    // A lease this long never goes stale here: B can only wait for A or see it dead.
-    const QStringList args = childArguments(
-            path, {QStringLiteral("--lease-timeout-ms"), QStringLiteral("600000")});
+    const QStringList args = longLeaseArguments(path); // B can only wait for A
 
     Child *a = spawn(args);
     QTRY_VERIFY_WITH_TIMEOUT(a->progress() > 0 || !a->isRunning(), kStepTimeoutMs);
@@ -318,8 +315,7 @@ void tst_Crash::twoProcessesOneStore()
     QCOMPARE(a->process().exitCode(), 0);
     QCOMPARE(m_server->requestCount(path), 1); // B made no request while A lived
     QVERIFY2(waitForExit(b), qPrintable(b->transcript()));
-    QVERIFY2(b->process().exitStatus() == QProcess::NormalExit && b->process().exitCode() == 0,
-             qPrintable(b->transcript()));
+    QVERIFY2(succeeded(b), qPrintable(b->transcript()));
     QCOMPARE(m_server->requestCount(path), 1); // ... nor after: it got A's kept result
 
     QCOMPARE(a->resultFields().value(1), QStringLiteral("success"));
@@ -331,10 +327,7 @@ void tst_Crash::takeoverAfterKill()
 {
     const QByteArray path = "/takeover.bin";
     const FaultTest::Entity entity = serve(path, 12 * MiB);
-    // With this lease timeout a fresh heartbeat never expires in the test: B can only take the
-    // lease over because A's pid is gone.
-    const QStringList args = childArguments(
-            path, {QStringLiteral("--lease-timeout-ms"), QStringLiteral("600000")});
+    const QStringList args = longLeaseArguments(path); // B takes over only because A is gone
 
     Child *a = spawn(args);
     QTRY_VERIFY_WITH_TIMEOUT(a->progress() >= entity.size * 4 / 10 || !a->isRunning(),
@@ -344,8 +337,7 @@ void tst_Crash::takeoverAfterKill()
 
     Child *b = spawn(args);
     QVERIFY2(waitForExit(b), qPrintable(b->transcript()));
-    QVERIFY2(b->process().exitStatus() == QProcess::NormalExit && b->process().exitCode() == 0,
-             qPrintable(b->transcript()));
+    QVERIFY2(succeeded(b), qPrintable(b->transcript()));
     const QStringList fields = b->resultFields();
     QCOMPARE(fields.value(1), QStringLiteral("success"));
     QVERIFY2(fields.value(4).toLongLong() > 0, qPrintable(b->result()));

@@ -6,25 +6,26 @@
 #include "downloader.h"
 #include "faultserver.h"
 #include "fileops.h"
+#include "testsupport.h"
 #include "transferstore.h"
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
 #include <QtCore/QDebug>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
-#include <QtCore/QProcess>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QTemporaryDir>
-#include <QtCore/QTimer>
 #include <QtNetwork/QNetworkRequest>
 #include <QtTest/QTest>
 
 #include <chrono>
+#include <memory>
 
 namespace DownloaderTest {
 
 using namespace std::chrono_literals;
+using namespace BackgroundTest;
 using Background::NetworkResponse;
 using Outcome = Background::NetworkResponse::Outcome;
 using Error = Background::NetworkResponse::Error;
@@ -76,28 +77,6 @@ inline FaultTest::Fault throttled(qint64 bytesPerSecond)
     return f;
 }
 
-inline QByteArray fileSha256(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return QByteArray("<cannot open ") + QFile::encodeName(path) + '>';
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
-
-inline QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-inline bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
-}
-
 inline QByteArray content(const FaultTest::Entity &e, qint64 offset, qint64 length)
 {
     QByteArray out(length, Qt::Uninitialized);
@@ -105,18 +84,11 @@ inline QByteArray content(const FaultTest::Entity &e, qint64 offset, qint64 leng
     return out;
 }
 
-// The hidden partial files the library keeps beside `destination`.
-inline QStringList partialFilesFor(const QString &destination)
+// True once the library keeps a partial file beside `destination` with bytes in it.
+inline bool partialFileHasData(const QString &destination)
 {
-    const QFileInfo info(destination);
-    const QStringList names = info.absoluteDir().entryList(QDir::Files | QDir::Hidden);
-    QStringList out;
-    for (const QString &n : names) {
-        if (n.startsWith(QLatin1Char('.') + info.fileName() + QLatin1Char('.'))
-            && n.endsWith(QLatin1String(".part")))
-            out.append(info.absoluteDir().filePath(n));
-    }
-    return out;
+    const QStringList parts = partialFiles(destination);
+    return !parts.isEmpty() && QFileInfo(parts.constFirst()).size() > 0;
 }
 
 inline QString stateOf(const Background::Downloader &dl, const QString &id)
@@ -139,33 +111,16 @@ bool staysFalse(Condition condition, int ms)
     return !QTest::qWaitFor(condition, ms);
 }
 
-// A pid that certainly belonged to a process and certainly no longer does.
-inline qint64 deadPid()
-{
-    QProcess p;
-    p.start(QCoreApplication::applicationFilePath(), {QStringLiteral("-functions")});
-    if (!p.waitForStarted(10000))
-        return 0;
-    const qint64 pid = p.processId();
-    p.waitForFinished(10000);
-    return pid;
-}
-
 // Fresh directory, store path and server for one test.
 struct Harness
 {
     QTemporaryDir dir;
     FaultTest::FaultServer server;
-    QTimer watchdog;
+    Watchdog watchdog{std::chrono::milliseconds(kWatchdogMs)};
 
     bool setUp()
     {
-        // Aborting beats hanging until ctest's timeout: the log then names the test.
-        watchdog.setSingleShot(true);
-        QObject::connect(&watchdog, &QTimer::timeout, [] {
-            qFatal("watchdog: %s did not end in time", QTest::currentTestFunction());
-        });
-        watchdog.start(kWatchdogMs);
+        watchdog.start(); // stops when the harness goes
         return dir.isValid() && QDir(dir.path()).mkpath(QStringLiteral("out")) && server.listen();
     }
     QString storePath() const { return dir.filePath(QStringLiteral("transfers.sqlite")); }
@@ -191,18 +146,6 @@ struct Harness
     }
 };
 
-inline Background::Lease
-lease(const QString &owner, qint64 pid, const QByteArray &boot, qint64 heartbeat)
-{
-    Background::Lease l;
-    l.ownerToken = owner;
-    l.pid = pid;
-    l.bootId = boot;
-    l.startedAt = heartbeat;
-    l.heartbeat = heartbeat;
-    return l;
-}
-
 // What an earlier owner would have left in the store: the row, claimed by `owner`.
 // The caller keeps `store` open if the lease must stay; otherwise releases it.
 inline bool seedRow(Background::TransferStore &store,
@@ -222,6 +165,28 @@ inline bool seedRow(Background::TransferStore &store,
             fresh, owner, 15000, [](const Background::Lease &) { return false; }, &row);
     return claim == Background::TransferStore::Claim::Acquired;
 }
+
+// Base of tst_downloader and tst_resume: a fresh Harness `h` for every test function. QTest
+// finds these inherited slots; the test classes add only test functions.
+class Fixture : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QLoggingCategory::setFilterRules(QStringLiteral("background.*.info=false"));
+    }
+    void init()
+    {
+        h = std::make_unique<Harness>();
+        QVERIFY(h->setUp());
+    }
+    void cleanup() { h.reset(); }
+
+protected:
+    std::unique_ptr<Harness> h;
+};
 
 } // namespace DownloaderTest
 

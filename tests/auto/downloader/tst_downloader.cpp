@@ -4,7 +4,6 @@
 #include "downloadertest.h"
 
 #include <QtCore/QLocale>
-#include <QtCore/QLoggingCategory>
 #include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
@@ -46,15 +45,11 @@ Fault redirectTo(int status, const QByteArray &location)
 
 } // namespace
 
-class tst_Downloader : public QObject
+class tst_Downloader : public Fixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void init();
-    void cleanup();
-
     void joinsRunningTransfer();
     void keptResultUntilForget();
     void resultStoredBeforeSignal_data();
@@ -83,23 +78,34 @@ private Q_SLOTS:
     void redirectToFileRejected();
 
 private:
-    std::unique_ptr<Harness> h;
+    bool redirectToOther(FaultServer &other,
+                         const QByteArray &path,
+                         int status,
+                         const QByteArray &target,
+                         const FaultTest::Entity &e);
+    SessionConfiguration withApiKeySensitive() const;
 };
 
-void tst_Downloader::initTestCase()
+// `other` serves `e` at `target`; our server answers `path` with a redirect there.
+bool tst_Downloader::redirectToOther(FaultServer &other,
+                                     const QByteArray &path,
+                                     int status,
+                                     const QByteArray &target,
+                                     const FaultTest::Entity &e)
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("background.*.info=false"));
+    if (!other.listen())
+        return false;
+    other.setRoute(target, route(e));
+    h->server.setRoute(path, route(e, {}, redirectTo(status, other.url(target).toEncoded())));
+    return true;
 }
 
-void tst_Downloader::init()
+// The harness's configuration, with X-Api-Key as a credential next to the built-in ones.
+SessionConfiguration tst_Downloader::withApiKeySensitive() const
 {
-    h = std::make_unique<Harness>();
-    QVERIFY(h->setUp());
-}
-
-void tst_Downloader::cleanup()
-{
-    h.reset();
+    SessionConfiguration cfg = h->config();
+    cfg.addSensitiveHeader("X-Api-Key");
+    return cfg;
 }
 
 void tst_Downloader::joinsRunningTransfer()
@@ -204,16 +210,15 @@ void tst_Downloader::partialFileBesideDestination()
     h->server.setRoute("/f", route(e, {}, throttled(256 * 1024)));
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
-    QTRY_VERIFY(!partialFilesFor(h->dest()).isEmpty()
-                && QFileInfo(partialFilesFor(h->dest()).constFirst()).size() > 0);
+    QTRY_VERIFY(partialFileHasData(h->dest()));
     QVERIFY(!QFile::exists(h->dest()));
     QVERIFY(!f.isFinished());
-    QCOMPARE(partialFilesFor(h->dest()).size(), 1);
+    QCOMPARE(partialFiles(h->dest()).size(), 1);
 
     BG_AWAIT(f);
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
     QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
-    QCOMPARE(partialFilesFor(h->dest()), QStringList());
+    QCOMPARE(partialFiles(h->dest()), QStringList());
 }
 
 void tst_Downloader::failureLeavesDestinationAlone_data()
@@ -246,7 +251,7 @@ void tst_Downloader::failureLeavesDestinationAlone()
     else
         QVERIFY(!QFile::exists(h->dest()));
     if (outcome == Outcome::Rejected)
-        QCOMPARE(partialFilesFor(h->dest()), QStringList());
+        QCOMPARE(partialFiles(h->dest()), QStringList());
 }
 
 void tst_Downloader::existingDestinationReplacedOnSuccess()
@@ -318,10 +323,8 @@ void tst_Downloader::retryAfterHttpDate()
 void tst_Downloader::crossOriginMovedPermanentlyIsFollowed()
 {
     FaultServer other;
-    QVERIFY(other.listen());
     const auto e = entity(64 * 1024);
-    other.setRoute("/new", route(e));
-    h->server.setRoute("/old", route(e, {}, redirectTo(301, other.url("/new").toEncoded())));
+    QVERIFY(redirectToOther(other, "/old", 301, "/new", e));
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/old"), kId, h->dest());
     BG_AWAIT(f);
@@ -439,10 +442,10 @@ void tst_Downloader::liveOwnerIsWaitedFor()
                     h->server.url("/f"),
                     h->dest(),
                     partial,
-                    lease(QStringLiteral("other"),
-                          QCoreApplication::applicationPid(),
-                          FileOps::bootId(),
-                          QDateTime::currentMSecsSinceEpoch())));
+                    makeLease(QStringLiteral("other"),
+                              QCoreApplication::applicationPid(),
+                              FileOps::bootId(),
+                              QDateTime::currentMSecsSinceEpoch())));
 
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
@@ -478,7 +481,7 @@ void tst_Downloader::deadOwnerIsTakenOver()
 {
     QFETCH(QString, owner);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    Lease held = lease(
+    Lease held = makeLease(
             QStringLiteral("other"), QCoreApplication::applicationPid(), FileOps::bootId(), now);
     if (owner == QLatin1String("dead pid")) {
         held.pid = deadPid();
@@ -516,9 +519,7 @@ void tst_Downloader::sensitiveHeadersNotStored()
     const auto e = entity(64 * 1024);
     // The 503 makes the engine write the row several times before the result.
     h->server.setRoute("/f", route(e, {statusFault(503)}));
-    SessionConfiguration cfg = h->config();
-    cfg.addSensitiveHeader("X-Api-Key");
-    auto dl = std::make_unique<Downloader>(cfg);
+    auto dl = std::make_unique<Downloader>(withApiKeySensitive());
     auto f = dl->networkResponse(withCredentials(h->request("/f")), kId, h->dest());
     BG_AWAIT(f);
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
@@ -550,13 +551,9 @@ void tst_Downloader::sensitiveHeadersNotStored()
 void tst_Downloader::crossOriginRedirectDropsCredentials()
 {
     FaultServer other;
-    QVERIFY(other.listen());
     const auto e = entity(64 * 1024);
-    other.setRoute("/f", route(e));
-    h->server.setRoute("/r", route(e, {}, redirectTo(302, other.url("/f").toEncoded())));
-    SessionConfiguration cfg = h->config();
-    cfg.addSensitiveHeader("X-Api-Key");
-    Downloader dl(cfg);
+    QVERIFY(redirectToOther(other, "/r", 302, "/f", e));
+    Downloader dl(withApiKeySensitive());
     auto f = dl.networkResponse(withCredentials(h->request("/r")), kId, h->dest());
     BG_AWAIT(f);
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
@@ -576,9 +573,7 @@ void tst_Downloader::sameOriginRedirectKeepsCredentials()
     const auto e = entity(64 * 1024);
     h->server.setRoute("/f", route(e));
     h->server.setRoute("/r", route(e, {}, redirectTo(302, "/f")));
-    SessionConfiguration cfg = h->config();
-    cfg.addSensitiveHeader("X-Api-Key");
-    Downloader dl(cfg);
+    Downloader dl(withApiKeySensitive());
     auto f = dl.networkResponse(withCredentials(h->request("/r")), kId, h->dest());
     BG_AWAIT(f);
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
@@ -599,7 +594,7 @@ void tst_Downloader::redirectToFileRejected()
     QCOMPARE(f.result().error(), Error::RedirectRejected);
     QCOMPARE(f.result().httpStatus(), 302);
     QVERIFY(!QFile::exists(h->dest()));
-    QCOMPARE(partialFilesFor(h->dest()), QStringList());
+    QCOMPARE(partialFiles(h->dest()), QStringList());
     QCOMPARE(h->server.requestCount("/r"), 1);
 }
 

@@ -7,7 +7,6 @@
 #include "clock.h"
 #include "transferengine.h"
 
-#include <QtCore/QLoggingCategory>
 #include <QtCore/QRegularExpression>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -45,15 +44,11 @@ Fault gzipped()
 
 } // namespace
 
-class tst_Resume : public QObject
+class tst_Resume : public Fixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void init();
-    void cleanup();
-
     void acceptEncodingIdentity();
     void resumeAfterDrop_data();
     void resumeAfterDrop();
@@ -72,23 +67,30 @@ private Q_SLOTS:
     void cancelDeletesPartialData();
 
 private:
-    std::unique_ptr<Harness> h;
+    bool seedCrashedOwner(const Entity &e,
+                          const QString &partial,
+                          qint64 durableOffset,
+                          const QByteArray &checkpointBoot);
 };
 
-void tst_Resume::initTestCase()
+// What an owner that died before publishing left in the store: the row for "/f" into h->dest()
+// with `partial`, its entity and a checkpoint at `durableOffset`, and no lease.
+bool tst_Resume::seedCrashedOwner(const Entity &e,
+                                  const QString &partial,
+                                  qint64 durableOffset,
+                                  const QByteArray &checkpointBoot)
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("background.*.info=false"));
-}
-
-void tst_Resume::init()
-{
-    h = std::make_unique<Harness>();
-    QVERIFY(h->setUp());
-}
-
-void tst_Resume::cleanup()
-{
-    h.reset();
+    TransferStore store(h->storePath());
+    const QString owner = QStringLiteral("crashed");
+    return store.open()
+           && seedRow(store,
+                      kId,
+                      h->server.url("/f"),
+                      h->dest(),
+                      partial,
+                      makeLease(owner, 1, FileOps::bootId(), QDateTime::currentMSecsSinceEpoch()))
+           && store.saveEntity(kId, durableOffset, e.size, e.etag, e.lastModified, checkpointBoot)
+           && store.releaseAllLeases(owner);
 }
 
 void tst_Resume::acceptEncodingIdentity()
@@ -152,7 +154,7 @@ void tst_Resume::resumeAfterDrop()
     QVERIFY2(h->server.bodyBytesSent("/f") < e.size + 64 * 1024,
              QByteArray::number(h->server.bodyBytesSent("/f")));
     QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
-    QCOMPARE(partialFilesFor(h->dest()), QStringList());
+    QCOMPARE(partialFiles(h->dest()), QStringList());
 }
 
 void tst_Resume::wrongAnswers_data()
@@ -241,19 +243,7 @@ void tst_Resume::completeBy416()
     h->server.setRoute("/f", route(e));
     const QString partial = h->dest(QStringLiteral(".file.bin.seeded.part"));
     QVERIFY(writeFile(partial, content(e, 0, e.size)));
-    {
-        TransferStore store(h->storePath());
-        QVERIFY(store.open());
-        const QString owner = QStringLiteral("crashed");
-        QVERIFY(seedRow(store,
-                        kId,
-                        h->server.url("/f"),
-                        h->dest(),
-                        partial,
-                        lease(owner, 1, FileOps::bootId(), QDateTime::currentMSecsSinceEpoch())));
-        QVERIFY(store.saveEntity(kId, e.size, e.size, e.etag, e.lastModified, FileOps::bootId()));
-        QVERIFY(store.releaseAllLeases(owner));
-    }
+    QVERIFY(seedCrashedOwner(e, partial, e.size, FileOps::bootId()));
 
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
@@ -300,19 +290,7 @@ void tst_Resume::rebootRule()
     const QByteArray tail = garbageAfterCheckpoint ? QByteArray(onDisk - checkpoint, 'G')
                                                    : content(e, checkpoint, onDisk - checkpoint);
     QVERIFY(writeFile(partial, content(e, 0, checkpoint) + tail));
-    {
-        TransferStore store(h->storePath());
-        QVERIFY(store.open());
-        const QString owner = QStringLiteral("crashed");
-        QVERIFY(seedRow(store,
-                        kId,
-                        h->server.url("/f"),
-                        h->dest(),
-                        partial,
-                        lease(owner, 1, FileOps::bootId(), QDateTime::currentMSecsSinceEpoch())));
-        QVERIFY(store.saveEntity(kId, checkpoint, e.size, e.etag, e.lastModified, checkpointBoot));
-        QVERIFY(store.releaseAllLeases(owner));
-    }
+    QVERIFY(seedCrashedOwner(e, partial, checkpoint, checkpointBoot));
 
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
@@ -469,8 +447,7 @@ void tst_Resume::cancelDeletesPartialData()
     h->server.setRoute("/f", route(e, {}, throttled(128 * 1024)));
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
-    QTRY_VERIFY(!partialFilesFor(h->dest()).isEmpty()
-                && QFileInfo(partialFilesFor(h->dest()).constFirst()).size() > 0);
+    QTRY_VERIFY(partialFileHasData(h->dest()));
     QCOMPARE(dl.pendingIdentifiers(), QStringList{kId});
     QSignalSpy pendingChanged(&dl, &Downloader::pendingIdentifiersChanged);
 
@@ -478,7 +455,7 @@ void tst_Resume::cancelDeletesPartialData()
     BG_AWAIT(f);
     QCOMPARE(f.result().outcome(), Outcome::Failed);
     QCOMPARE(f.result().error(), Error::Canceled);
-    QCOMPARE(partialFilesFor(h->dest()), QStringList());
+    QCOMPARE(partialFiles(h->dest()), QStringList());
     QVERIFY(!QFile::exists(h->dest()));
     QCOMPARE(dl.pendingIdentifiers(), QStringList());
     QVERIFY(!pendingChanged.isEmpty());

@@ -1,66 +1,20 @@
 // Exercises FaultServer with a real QNetworkAccessManager: if the server lies in a way we did
 // not intend, every test built on it would be judging the library against a broken yardstick.
+// Here: serving an entity, ranges and validators, scripts and what is recorded. The faults it
+// injects: tst_faultserver_faults.cpp.
 
-#include "faultserver.h"
+#include "faultservertest.h"
 
 #include <QtCore/QBuffer>
 #include <QtCore/QCryptographicHash>
-#include <QtCore/QtEndian>
-#include <QtNetwork/QNetworkAccessManager>
-#include <QtNetwork/QNetworkReply>
-#include <QtNetwork/QNetworkRequest>
-#include <QtTest/QSignalSpy>
-#include <QtTest/QTest>
 
-#include <memory>
+using namespace FaultServerTest;
 
-using namespace FaultTest;
-
-namespace {
-
-QByteArray content(quint32 seed, qint64 offset, qint64 length)
-{
-    QByteArray out(length, Qt::Uninitialized);
-    FaultServer::fillContent(seed, offset, out.data(), length);
-    return out;
-}
-
-Entity makeEntity(qint64 size, quint32 seed = 7)
-{
-    Entity e;
-    e.size = size;
-    e.seed = seed;
-    return e;
-}
-
-Route plainRoute(const Entity &e, const Fault &then = Fault())
-{
-    Route r;
-    r.entity = e;
-    r.then = then;
-    return r;
-}
-
-struct Result
-{
-    QNetworkReply::NetworkError error = QNetworkReply::NoError;
-    int status = 0;
-    QByteArray body;
-    QHash<QByteArray, QByteArray> headers; // lower-case names
-    QUrl finalUrl;
-    bool finished = false;
-};
-
-} // namespace
-
-class tst_FaultServer : public QObject
+class tst_FaultServer : public Fixture
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void init();
-    void cleanup();
-
     void contentHelpers();
     void fullGet_data();
     void fullGet();
@@ -73,71 +27,10 @@ private Q_SLOTS:
     void ifRange();
     void rangeNotSatisfiable_data();
     void rangeNotSatisfiable();
-    void statusFault_data();
-    void statusFault();
-    void redirectLocation();
-    void dropWithContentLength();
-    void dropWithoutContentLength();
-    void omitContentLength();
-    void stall();
-    void serverDestroyedWhileStalled();
-    void throttle_data();
-    void throttle();
-    void clientAbortsThrottledTransfer();
-    void ignoreRange();
-    void contentRangeShift_data();
-    void contentRangeShift();
-    void gzipWhenAsked();
-    void extraHeaders();
     void scriptSequencing();
     void requestRecording();
     void setEntityKeepsScriptPosition();
-
-private:
-    Result fetch(QNetworkRequest request, const QByteArray &verb = "GET", int timeoutMs = 20000);
-
-    std::unique_ptr<FaultServer> server;
-    std::unique_ptr<QNetworkAccessManager> nam;
 };
-
-void tst_FaultServer::init()
-{
-    server = std::make_unique<FaultServer>();
-    QVERIFY(server->listen());
-    QVERIFY(server->port() != 0);
-    nam = std::make_unique<QNetworkAccessManager>();
-}
-
-void tst_FaultServer::cleanup()
-{
-    nam.reset();
-    server.reset();
-}
-
-Result tst_FaultServer::fetch(QNetworkRequest request, const QByteArray &verb, int timeoutMs)
-{
-    Result result;
-    // A custom "HEAD" verb would make QNAM wait for a Content-Length body; use head().
-    QNetworkReply *reply
-            = verb == "HEAD" ? nam->head(request) : nam->sendCustomRequest(request, verb);
-    QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, &result] {
-        result.body += reply->readAll();
-    });
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        result.finished = finished.wait(timeoutMs);
-    else
-        result.finished = true;
-    if (reply->isOpen()) // a transfer timeout closes the reply
-        result.body += reply->readAll();
-    result.error = reply->error();
-    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    for (const auto &pair : reply->rawHeaderPairs())
-        result.headers.insert(pair.first.toLower(), pair.second);
-    result.finalUrl = reply->url();
-    reply->deleteLater();
-    return result;
-}
 
 void tst_FaultServer::contentHelpers()
 {
@@ -176,8 +69,7 @@ void tst_FaultServer::fullGet()
 {
     QFETCH(qint64, size);
     const Entity e = makeEntity(size);
-    server->setRoute("/f", plainRoute(e));
-    const Result r = fetch(QNetworkRequest(server->url("/f")));
+    const Result r = serveAndGet("/f", e);
     QVERIFY(r.finished);
     QCOMPARE(r.error, QNetworkReply::NoError);
     QCOMPARE(r.status, 200);
@@ -266,10 +158,7 @@ void tst_FaultServer::range()
     QFETCH(qint64, first);
     QFETCH(qint64, last);
     const Entity e = makeEntity(300000);
-    server->setRoute("/r", plainRoute(e));
-    QNetworkRequest req(server->url("/r"));
-    req.setRawHeader("Range", range);
-    const Result r = fetch(req);
+    const Result r = serveAndGet("/r", e, Fault(), range);
     QCOMPARE(r.error, QNetworkReply::NoError);
     QCOMPARE(r.status, 206);
     QCOMPARE(r.headers.value("content-range"),
@@ -325,279 +214,12 @@ void tst_FaultServer::rangeNotSatisfiable()
 {
     QFETCH(qint64, size);
     QFETCH(qint64, start);
-    server->setRoute("/416", plainRoute(makeEntity(size)));
-    QNetworkRequest req(server->url("/416"));
-    req.setRawHeader("Range", "bytes=" + QByteArray::number(start) + '-');
-    const Result r = fetch(req);
+    const QByteArray range = "bytes=" + QByteArray::number(start) + '-';
+    const Result r = serveAndGet("/416", makeEntity(size), Fault(), range);
     QCOMPARE(r.status, 416);
     QVERIFY(r.error != QNetworkReply::NoError);
     QCOMPARE(r.headers.value("content-range"), "bytes */" + QByteArray::number(size));
     QVERIFY(r.body.isEmpty());
-}
-
-void tst_FaultServer::statusFault_data()
-{
-    QTest::addColumn<int>("status");
-    QTest::addColumn<QByteArray>("retryAfter");
-    QTest::newRow("503 seconds") << 503 << QByteArray("7");
-    QTest::newRow("429 date") << 429 << QByteArray("Wed, 02 Sep 2026 10:00:00 GMT");
-    QTest::newRow("500 plain") << 500 << QByteArray();
-    QTest::newRow("403") << 403 << QByteArray();
-}
-
-void tst_FaultServer::statusFault()
-{
-    QFETCH(int, status);
-    QFETCH(QByteArray, retryAfter);
-    Fault f;
-    f.status = status;
-    f.retryAfter = retryAfter;
-    server->setRoute("/s", plainRoute(makeEntity(1000), f));
-    const Result r = fetch(QNetworkRequest(server->url("/s")));
-    QCOMPARE(r.status, status);
-    QVERIFY(r.error != QNetworkReply::NoError);
-    QCOMPARE(r.body, f.errorBody); // QNAM still delivers the error body
-    QCOMPARE(r.headers.value("retry-after"), retryAfter);
-    QCOMPARE(r.headers.contains("retry-after"), !retryAfter.isEmpty());
-    QVERIFY(!r.headers.contains("etag"));
-    QVERIFY(!r.headers.contains("last-modified"));
-    QCOMPARE(server->requests("/s").value(0).status, status);
-}
-
-void tst_FaultServer::redirectLocation()
-{
-    const Entity target = makeEntity(777, 5);
-    server->setRoute("/target", plainRoute(target));
-    Fault redirect;
-    redirect.status = 302;
-    redirect.location = "/target";
-    server->setRoute("/moved", plainRoute(makeEntity(10), redirect));
-
-    QNetworkRequest manual(server->url("/moved"));
-    manual.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                        QNetworkRequest::ManualRedirectPolicy);
-    const Result r = fetch(manual);
-    QCOMPARE(r.status, 302);
-    QCOMPARE(r.headers.value("location"), QByteArray("/target"));
-
-    // Qt 6 follows same-or-safer redirects by default, relative Location included.
-    const Result followed = fetch(QNetworkRequest(server->url("/moved")));
-    QCOMPARE(followed.error, QNetworkReply::NoError);
-    QCOMPARE(followed.status, 200);
-    QCOMPARE(followed.finalUrl, server->url("/target"));
-    QCOMPARE(followed.body, content(target.seed, 0, target.size));
-    QCOMPARE(server->requestCount("/moved"), 2);
-    QCOMPARE(server->requestCount("/target"), 1);
-}
-
-void tst_FaultServer::dropWithContentLength()
-{
-    const Entity e = makeEntity(500000);
-    Fault f;
-    f.dropAfterBytes = 123457;
-    server->setRoute("/d", plainRoute(e, f));
-    const Result r = fetch(QNetworkRequest(server->url("/d")));
-    QVERIFY(r.finished);
-    // A short body with Content-Length must never look like success.
-    QVERIFY(r.error != QNetworkReply::NoError || r.body.size() < e.size);
-    QVERIFY(r.body.size() <= f.dropAfterBytes);
-    QCOMPARE(r.body, content(e.seed, 0, r.body.size()));
-    QCOMPARE(r.headers.value("content-length"), QByteArray::number(e.size));
-    QTRY_COMPARE(server->bodyBytesSent("/d"), f.dropAfterBytes);
-    QTRY_COMPARE(server->openConnections(), 0);
-    qDebug() << "short body with Content-Length ->" << r.error << r.body.size();
-}
-
-void tst_FaultServer::dropWithoutContentLength()
-{
-    const Entity e = makeEntity(500000);
-    Fault f;
-    f.dropAfterBytes = 123457;
-    f.omitContentLength = true;
-    server->setRoute("/d", plainRoute(e, f));
-    const Result r = fetch(QNetworkRequest(server->url("/d")));
-    // Indistinguishable from a complete body for the client; that is the point of this fault.
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QVERIFY(!r.headers.contains("content-length"));
-    QCOMPARE(r.body, content(e.seed, 0, f.dropAfterBytes));
-}
-
-void tst_FaultServer::omitContentLength()
-{
-    const Entity e = makeEntity(300001);
-    Fault f;
-    f.omitContentLength = true;
-    server->setRoute("/n", plainRoute(e, f));
-    const Result r = fetch(QNetworkRequest(server->url("/n")));
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.status, 200);
-    QVERIFY(!r.headers.contains("content-length"));
-    QCOMPARE(r.body, content(e.seed, 0, e.size));
-}
-
-void tst_FaultServer::stall()
-{
-    const Entity e = makeEntity(400000);
-    Fault f;
-    f.stallAfterBytes = 50000;
-    server->setRoute("/st", plainRoute(e, f));
-    QNetworkRequest req(server->url("/st"));
-    req.setTransferTimeout(500);
-    QSignalSpy finishedResponses(server.get(), &FaultServer::responseFinished);
-    const Result r = fetch(req);
-    QVERIFY(r.finished);
-    QCOMPARE(r.error, QNetworkReply::OperationCanceledError); // how QNAM reports the timeout
-    QCOMPARE(r.body, content(e.seed, 0, f.stallAfterBytes));
-    QCOMPARE(server->bodyBytesSent("/st"), f.stallAfterBytes);
-    // Once the client gives up, the server notices and lets go of the connection.
-    QTRY_COMPARE(server->openConnections(), 0);
-    QCOMPARE(finishedResponses.size(), 1);
-}
-
-void tst_FaultServer::serverDestroyedWhileStalled()
-{
-    Fault f;
-    f.stallAfterBytes = 10;
-    server->setRoute("/st", plainRoute(makeEntity(1000), f));
-    QNetworkReply *reply = nam->get(QNetworkRequest(server->url("/st")));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    QTRY_COMPARE(server->bodyBytesSent("/st"), 10);
-    QCOMPARE(server->openConnections(), 1);
-    server.reset(); // must not crash, must release the client
-    QVERIFY(finished.wait(10000));
-    QVERIFY(reply->error() != QNetworkReply::NoError);
-    delete reply;
-}
-
-void tst_FaultServer::throttle_data()
-{
-    QTest::addColumn<QByteArray>("range");
-    QTest::addColumn<qint64>("first");
-    QTest::newRow("full") << QByteArray() << qint64(0);
-    QTest::newRow("range") << QByteArray("bytes=40000-") << qint64(40000);
-}
-
-void tst_FaultServer::throttle()
-{
-    QFETCH(QByteArray, range);
-    QFETCH(qint64, first);
-    const Entity e = makeEntity(150000);
-    Fault f;
-    f.throttle = 1000000;
-    server->setRoute("/t", plainRoute(e, f));
-    QNetworkRequest req(server->url("/t"));
-    if (!range.isEmpty())
-        req.setRawHeader("Range", range);
-    const Result r = fetch(req);
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.body, content(e.seed, first, e.size - first));
-}
-
-void tst_FaultServer::clientAbortsThrottledTransfer()
-{
-    const Entity e = makeEntity(10 * 1024 * 1024);
-    Fault f;
-    f.throttle = 200000;
-    server->setRoute("/t", plainRoute(e, f));
-    QNetworkReply *reply = nam->get(QNetworkRequest(server->url("/t")));
-    QTRY_VERIFY(server->bodyBytesSent("/t") > 20000);
-    reply->abort();
-    delete reply;
-    QTRY_COMPARE(server->openConnections(), 0);
-    QVERIFY(server->bodyBytesSent("/t") < e.size);
-}
-
-void tst_FaultServer::ignoreRange()
-{
-    const Entity e = makeEntity(20000);
-    Fault f;
-    f.ignoreRange = true;
-    server->setRoute("/ig", plainRoute(e, f));
-    QNetworkRequest req(server->url("/ig"));
-    req.setRawHeader("Range", "bytes=5000-");
-    const Result r = fetch(req);
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.status, 200);
-    QVERIFY(!r.headers.contains("content-range"));
-    QCOMPARE(r.body, content(e.seed, 0, e.size));
-}
-
-void tst_FaultServer::contentRangeShift_data()
-{
-    QTest::addColumn<qint64>("shift");
-    QTest::addColumn<QByteArray>("range");
-    QTest::addColumn<qint64>("first");
-    QTest::addColumn<qint64>("last");
-    QTest::newRow("forward") << qint64(10) << QByteArray("bytes=10000-") << qint64(10010)
-                             << qint64(49999);
-    QTest::newRow("backward") << qint64(-4096) << QByteArray("bytes=10000-") << qint64(5904)
-                              << qint64(49999);
-    QTest::newRow("closed range") << qint64(-100) << QByteArray("bytes=10000-19999") << qint64(9900)
-                                  << qint64(19999);
-}
-
-void tst_FaultServer::contentRangeShift()
-{
-    QFETCH(qint64, shift);
-    QFETCH(QByteArray, range);
-    QFETCH(qint64, first);
-    QFETCH(qint64, last);
-    const Entity e = makeEntity(50000);
-    Fault f;
-    f.contentRangeShift = shift;
-    server->setRoute("/cr", plainRoute(e, f));
-    QNetworkRequest req(server->url("/cr"));
-    req.setRawHeader("Range", range);
-    const Result r = fetch(req);
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.status, 206);
-    QCOMPARE(r.headers.value("content-range"),
-             "bytes " + QByteArray::number(first) + '-' + QByteArray::number(last) + "/50000");
-    QCOMPARE(r.body, content(e.seed, first, last - first + 1));
-}
-
-void tst_FaultServer::gzipWhenAsked()
-{
-    const Entity e = makeEntity(200000);
-    Fault f;
-    f.gzipWhenAsked = true;
-    server->setRoute("/gz", plainRoute(e, f));
-
-    // QNAM adds its own Accept-Encoding and then decodes transparently.
-    const Result r = fetch(QNetworkRequest(server->url("/gz")));
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.headers.value("content-encoding"), QByteArray("gzip"));
-    QCOMPARE(r.body, content(e.seed, 0, e.size));
-    QVERIFY(server->requests("/gz").value(0).header("accept-encoding").contains("gzip"));
-
-    // With an explicit Accept-Encoding QNAM leaves decoding to the caller: raw gzip arrives.
-    QNetworkRequest raw(server->url("/gz"));
-    raw.setRawHeader("Accept-Encoding", "gzip");
-    const Result rr = fetch(raw);
-    QCOMPARE(rr.error, QNetworkReply::NoError);
-    QCOMPARE(rr.headers.value("content-encoding"), QByteArray("gzip"));
-    QVERIFY(rr.body.startsWith("\x1f\x8b"));
-    QCOMPARE(rr.headers.value("content-length"), QByteArray::number(rr.body.size()));
-    QCOMPARE(qFromLittleEndian<quint32>(rr.body.constData() + rr.body.size() - 4),
-             quint32(e.size)); // gzip ISIZE trailer
-
-    QNetworkRequest identity(server->url("/gz"));
-    identity.setRawHeader("Accept-Encoding", "identity");
-    const Result ri = fetch(identity);
-    QCOMPARE(ri.error, QNetworkReply::NoError);
-    QVERIFY(!ri.headers.contains("content-encoding"));
-    QCOMPARE(ri.body, content(e.seed, 0, e.size));
-}
-
-void tst_FaultServer::extraHeaders()
-{
-    Fault f;
-    f.extraHeaders = {{"X-Fault", "yes"}, {"Cache-Control", "no-store"}};
-    server->setRoute("/x", plainRoute(makeEntity(10), f));
-    const Result r = fetch(QNetworkRequest(server->url("/x")));
-    QCOMPARE(r.error, QNetworkReply::NoError);
-    QCOMPARE(r.headers.value("x-fault"), QByteArray("yes"));
-    QCOMPARE(r.headers.value("cache-control"), QByteArray("no-store"));
 }
 
 void tst_FaultServer::scriptSequencing()

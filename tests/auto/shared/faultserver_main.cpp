@@ -2,6 +2,7 @@
 // tests that need the server in another process (so the client can be killed on its own).
 
 #include "faultserver.h"
+#include "parsesize.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -11,7 +12,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,33 +24,6 @@ void onSignal(int)
     const char c = 1;
     // Only async-signal-safe work here; the event loop does the rest.
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
-}
-
-// "1048576", "512K", "64M", "1G" (binary multiples; a trailing "B"/"iB" is tolerated).
-bool parseSize(const QString &text, qint64 *out)
-{
-    QString t = text.trimmed().toUpper();
-    if (t.endsWith(QLatin1String("IB")))
-        t.chop(2);
-    else if (t.endsWith(QLatin1Char('B')))
-        t.chop(1);
-    qint64 factor = 1;
-    if (t.endsWith(QLatin1Char('K')))
-        factor = Q_INT64_C(1) << 10;
-    else if (t.endsWith(QLatin1Char('M')))
-        factor = Q_INT64_C(1) << 20;
-    else if (t.endsWith(QLatin1Char('G')))
-        factor = Q_INT64_C(1) << 30;
-    else if (t.endsWith(QLatin1Char('T')))
-        factor = Q_INT64_C(1) << 40;
-    if (factor != 1)
-        t.chop(1);
-    bool ok = false;
-    const qint64 value = t.toLongLong(&ok);
-    if (!ok || value < 0 || value > std::numeric_limits<qint64>::max() / factor)
-        return false;
-    *out = value * factor;
-    return true;
 }
 
 [[noreturn]] void fail(const QString &message)
@@ -107,7 +80,7 @@ int main(int argc, char **argv)
         fail(QStringLiteral("--size is required"));
 
     FaultTest::Entity entity;
-    if (!parseSize(parser.value(sizeOpt), &entity.size))
+    if (!FaultTest::parseSize(parser.value(sizeOpt), &entity.size))
         fail(QStringLiteral("invalid --size"));
     entity.seed = parser.value(seedOpt).toUInt(&ok);
     if (!ok)
@@ -116,14 +89,14 @@ int main(int argc, char **argv)
                   + '"';
 
     FaultTest::Fault normal;
-    if (!parseSize(parser.value(throttleOpt), &normal.throttle))
+    if (!FaultTest::parseSize(parser.value(throttleOpt), &normal.throttle))
         fail(QStringLiteral("invalid --throttle"));
     FaultTest::Route route;
     route.entity = entity;
     route.then = normal;
     if (parser.isSet(dropOpt)) {
         FaultTest::Fault first = normal;
-        if (!parseSize(parser.value(dropOpt), &first.dropAfterBytes))
+        if (!FaultTest::parseSize(parser.value(dropOpt), &first.dropAfterBytes))
             fail(QStringLiteral("invalid --drop-after"));
         route.script.append(first);
     }

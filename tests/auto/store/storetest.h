@@ -4,12 +4,11 @@
 
 #include "fileops.h"
 #include "networkresponse.h"
+#include "testsupport.h"
 #include "transferstore.h"
 
-#include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
-#include <QtCore/QProcess>
 #include <QtCore/QUuid>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
@@ -22,20 +21,9 @@
 namespace StoreTest {
 
 using namespace Background;
+using namespace BackgroundTest;
 
 inline constexpr qint64 kLeaseTimeoutMs = 15000;
-
-inline QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-inline bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
-}
 
 #if defined(Q_OS_UNIX)
 inline int fileMode(const QString &path)
@@ -92,17 +80,6 @@ inline TransferRow freshRow(const QString &identifier, const QUrl &url, const QS
     return r;
 }
 
-inline Lease makeLease(const QString &owner, qint64 pid, const QByteArray &boot, qint64 heartbeat)
-{
-    Lease l;
-    l.ownerToken = owner;
-    l.pid = pid;
-    l.bootId = boot;
-    l.startedAt = heartbeat;
-    l.heartbeat = heartbeat;
-    return l;
-}
-
 // Ours: this process, this boot, a fresh heartbeat.
 inline Lease myLease()
 {
@@ -116,18 +93,6 @@ inline Lease myLease()
 inline bool ownerIsDead(const Lease &l)
 {
     return l.bootId != FileOps::bootId() || !FileOps::isProcessAlive(l.pid);
-}
-
-// A pid that certainly belonged to a process and certainly no longer does (it was reaped).
-inline qint64 deadPid()
-{
-    QProcess p;
-    p.start(QCoreApplication::applicationFilePath(), {QStringLiteral("-functions")});
-    if (!p.waitForStarted(10000))
-        return 0;
-    const qint64 pid = p.processId();
-    p.waitForFinished(10000); // no event loop is needed here: nothing else is running
-    return pid;
 }
 
 inline QString claimName(TransferStore::Claim c)

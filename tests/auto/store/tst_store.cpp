@@ -10,17 +10,13 @@
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
-#include <QtCore/QTimer>
 #include <QtTest/QTest>
 
 #include <memory>
 
 using namespace Background;
 using namespace StoreTest;
-
-namespace {
-constexpr int kWatchdogMs = 30000;
-} // namespace
+using namespace std::chrono_literals;
 
 Q_DECLARE_METATYPE(TransferStore::Claim)
 
@@ -56,7 +52,7 @@ private:
     bool makeBadFile(const QString &kind, const QString &path);
 
     std::unique_ptr<QTemporaryDir> m_dir;
-    QTimer m_watchdog;
+    BackgroundTest::Watchdog m_watchdog{30s};
 };
 
 void tst_Store::initTestCase()
@@ -68,17 +64,13 @@ void tst_Store::initTestCase()
     // A permissive umask, so the 0600/0700 checks can only pass because the store chmods.
     ::umask(022);
 #endif
-    m_watchdog.setSingleShot(true);
-    connect(&m_watchdog, &QTimer::timeout, this, [] {
-        qFatal("watchdog: %s did not end in time", QTest::currentTestFunction());
-    });
 }
 
 void tst_Store::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    m_watchdog.start(kWatchdogMs);
+    m_watchdog.start();
 }
 
 void tst_Store::cleanup()
@@ -143,7 +135,7 @@ bool tst_Store::makeBadFile(const QString &kind, const QString &path)
                     return false;
             }
         } // closing checkpoints the WAL into the main file
-        const QByteArray full = readAll(original);
+        const QByteArray full = readFile(original);
         return full.size() > 64 * 1024 && writeFile(path, full.left(full.size() / 2));
     }
     if (kind.startsWith(QLatin1String("foreign database"))) {
@@ -196,7 +188,7 @@ void tst_Store::refusesBadFile()
 
     const QString path = storePath();
     QVERIFY(makeBadFile(kind, path));
-    const QByteArray before = readAll(path);
+    const QByteArray before = readFile(path);
     QVERIFY(!before.isEmpty());
 
     bool opened = false;
@@ -223,7 +215,7 @@ void tst_Store::refusesBadFile()
         }
     }
     if (!opened)
-        QVERIFY2(readAll(path) == before, "a refused store file was modified");
+        QVERIFY2(readFile(path) == before, "a refused store file was modified");
 }
 
 void tst_Store::persistsAcrossInstances()
@@ -535,7 +527,7 @@ void tst_Store::downloaderOnBrokenStore()
     } else {
         QVERIFY(makeBadFile(kind, path));
     }
-    const QByteArray before = readAll(path);
+    const QByteArray before = readFile(path);
 
     FaultTest::FaultServer server;
     QVERIFY(server.listen());
@@ -573,7 +565,7 @@ void tst_Store::downloaderOnBrokenStore()
     QVERIFY(!downloader.transfer(QStringLiteral("a")));
     QVERIFY(!downloader.forget(QStringLiteral("a")));
     QVERIFY(!downloader.cancel(QStringLiteral("a")));
-    QCOMPARE(readAll(path), before);
+    QCOMPARE(readFile(path), before);
 }
 
 QTEST_GUILESS_MAIN(tst_Store)
