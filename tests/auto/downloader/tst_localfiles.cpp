@@ -1,0 +1,89 @@
+// What a download does on the local disk: file modes, a destination that cannot be written,
+// and the rate limit's path through the reply buffer.
+
+#include "downloadertest.h"
+
+#include <QtCore/QFileInfo>
+
+#if defined(Q_OS_UNIX)
+#include <sys/stat.h>
+#endif
+
+using namespace DownloaderTest;
+using namespace FaultTest;
+using Background::Downloader;
+
+class tst_LocalFiles : public Fixture
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void partialIsPrivateResultIsOrdinary();
+    void unwritableDestinationFails();
+    void rateLimitedDownloadIsComplete();
+};
+
+namespace {
+#if defined(Q_OS_UNIX)
+int modeOf(const QString &path)
+{
+    struct stat st;
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? int(st.st_mode & 0777) : -1;
+}
+#endif
+} // namespace
+
+void tst_LocalFiles::partialIsPrivateResultIsOrdinary()
+{
+#if !defined(Q_OS_UNIX)
+    QSKIP("File modes are POSIX");
+#else
+    const mode_t previous = ::umask(022);
+    const auto e = entity(512 * 1024);
+    h->server.setRoute("/f", route(e, {}, throttled(256 * 1024)));
+    Downloader dl(h->config());
+    auto f = dl.networkResponse(h->request("/f"), QStringLiteral("modes"), h->dest());
+    QTRY_VERIFY_WITH_TIMEOUT(partialFileHasData(h->dest()), kWaitMs);
+    QCOMPARE(modeOf(partialFiles(h->dest()).constFirst()), 0600);
+    BG_AWAIT(f);
+    ::umask(previous);
+    QVERIFY2(f.result().isSuccess(), describe(f.result()));
+    QCOMPARE(modeOf(h->dest()), 0644);
+    QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+#endif
+}
+
+void tst_LocalFiles::unwritableDestinationFails()
+{
+    const auto e = entity(64 * 1024);
+    h->server.setRoute("/f", route(e));
+    const QString dest = h->dir.filePath(QStringLiteral("missing-dir/file.bin"));
+    Downloader dl(h->config());
+    auto f = dl.networkResponse(h->request("/f"), QStringLiteral("nowhere"), dest);
+    BG_AWAIT(f);
+    const NetworkResponse r = f.result();
+    QCOMPARE(r.outcome(), Outcome::Failed);
+    QCOMPARE(r.error(), Error::LocalIoError);
+    QVERIFY2(r.errorString().contains(QStringLiteral("missing-dir")), qPrintable(r.errorString()));
+    QCOMPARE(h->server.requestCount("/f"), 0); // nothing is fetched that could not be kept
+    QVERIFY(!QFileInfo::exists(QFileInfo(dest).absolutePath()));
+}
+
+// The reply may finish while the rate limit still holds data in its buffer: every byte must
+// still reach the file (no timing is asserted).
+void tst_LocalFiles::rateLimitedDownloadIsComplete()
+{
+    const auto e = entity(384 * 1024 + 7);
+    h->server.setRoute("/f", route(e));
+    Background::SessionConfiguration config = h->config(0);
+    config.setMaximumRate(256 * 1024);
+    Downloader dl(config);
+    auto f = dl.networkResponse(h->request("/f"), QStringLiteral("slow"), h->dest());
+    BG_AWAIT(f);
+    QVERIFY2(f.result().isSuccess(), describe(f.result()));
+    QCOMPARE(h->server.requestCount("/f"), 1);
+    QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+}
+
+QTEST_GUILESS_MAIN(tst_LocalFiles)
+#include "tst_localfiles.moc"
