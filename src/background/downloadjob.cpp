@@ -149,6 +149,15 @@ void DownloadJob::beginAttempt()
 
     QNetworkRequest req = m_request;
     req.setUrl(m_currentUrl);
+    if (!Http::isSameOrigin(m_currentUrl, m_row.url)) {
+        // Credentials stay with the origin they were given for; a retry that starts again at
+        // that origin has them again.
+        const QList<QByteArray> names = m_request.rawHeaderList();
+        for (const QByteArray &name : names) {
+            if (m_config.isSensitiveHeader(name))
+                req.setRawHeader(name, QByteArray());
+        }
+    }
     // Qt would otherwise ask for gzip and decompress it, and byte ranges would no longer
     // refer to the bytes we have.
     req.setRawHeader("Accept-Encoding", "identity");
@@ -202,7 +211,7 @@ void DownloadJob::onMetaDataChanged()
         return;
     m_stallTimer.start();
     m_status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (m_status == 200) {
+    if (m_status >= 200 && m_status < 300 && m_status != 206) {
         if (m_offset > 0) {
             qCInfo(lcDownload) << m_row.identifier << "server sent the whole entity; starting over";
             m_partial.truncate(0);
@@ -403,14 +412,6 @@ void DownloadJob::onReplyFinished()
             r.setError(NetworkResponse::Error::TooManyRedirects);
             finalize(r);
             return;
-        }
-        if (!Http::isSameOrigin(m_currentUrl, target)) {
-            // Credentials stay with the origin they were meant for.
-            const QList<QByteArray> names = m_request.rawHeaderList();
-            for (const QByteArray &name : names) {
-                if (m_config.isSensitiveHeader(name))
-                    m_request.setRawHeader(name, QByteArray());
-            }
         }
         qCInfo(lcDownload).noquote() << m_row.identifier << "redirected to" << target.toDisplayString();
         m_currentUrl = target;

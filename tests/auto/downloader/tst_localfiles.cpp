@@ -1,5 +1,6 @@
-// What a download does on the local disk: file modes, a destination that cannot be written,
-// and the rate limit's path through the reply buffer.
+// What a download does on the local disk and with odd answers: file modes, a destination that
+// cannot be written, the rate limit's path through the reply buffer, other 2xx statuses, and
+// credentials on a retry that starts again after a cross-origin redirect.
 
 #include "downloadertest.h"
 
@@ -21,6 +22,8 @@ private Q_SLOTS:
     void partialIsPrivateResultIsOrdinary();
     void unwritableDestinationFails();
     void rateLimitedDownloadIsComplete();
+    void otherSuccessStatusKeepsTheBody();
+    void retryAfterCrossOriginRedirectKeepsCredentialsAtHome();
 };
 
 namespace {
@@ -83,6 +86,50 @@ void tst_LocalFiles::rateLimitedDownloadIsComplete()
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
     QCOMPARE(h->server.requestCount("/f"), 1);
     QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+}
+
+void tst_LocalFiles::otherSuccessStatusKeepsTheBody()
+{
+    Fault nonAuthoritative = statusFault(203);
+    nonAuthoritative.errorBody = "a body from a cache";
+    h->server.setRoute("/f", route(entity(1024), {}, nonAuthoritative));
+    Downloader dl(h->config(0));
+    auto f = dl.networkResponse(h->request("/f"), QStringLiteral("203"), h->dest());
+    BG_AWAIT(f);
+    QVERIFY2(f.result().isSuccess(), describe(f.result()));
+    QCOMPARE(f.result().httpStatus(), 203);
+    QCOMPARE(readFile(h->dest()), QByteArray("a body from a cache"));
+}
+
+void tst_LocalFiles::retryAfterCrossOriginRedirectKeepsCredentialsAtHome()
+{
+    FaultServer other;
+    QVERIFY(other.listen());
+    const auto e = entity(256 * 1024);
+    other.setRoute("/b", route(e, {dropFault(40 * 1024)}));
+    Fault toOther = statusFault(302);
+    toOther.location = other.url("/b").toEncoded();
+    h->server.setRoute("/a", route(e, {}, toOther));
+
+    QNetworkRequest request = h->request("/a");
+    request.setRawHeader("Authorization", "Bearer home-only");
+    Downloader dl(h->config(2));
+    auto f = dl.networkResponse(request, QStringLiteral("hop"), h->dest());
+    BG_AWAIT(f);
+    QVERIFY2(f.result().isSuccess(), describe(f.result()));
+    QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+
+    // The drop sends the retry back to the home origin, which gets the credentials again;
+    // the other origin never does.
+    const QList<RequestRecord> home = h->server.requests("/a");
+    QCOMPARE(home.size(), 2);
+    for (const RequestRecord &r : home)
+        QCOMPARE(r.header("Authorization"), QByteArray("Bearer home-only"));
+    const QList<RequestRecord> away = other.requests("/b");
+    QCOMPARE(away.size(), 2);
+    for (const RequestRecord &r : away)
+        QCOMPARE(r.header("Authorization"), QByteArray());
+    QCOMPARE(away.last().header("Range"), QByteArray("bytes=40960-"));
 }
 
 QTEST_GUILESS_MAIN(tst_LocalFiles)
