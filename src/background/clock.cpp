@@ -5,8 +5,14 @@
 
 namespace Background {
 
-qint64 Clock::nowMs() const { return QDateTime::currentMSecsSinceEpoch(); }
-double Clock::random01() { return QRandomGenerator::global()->generateDouble(); }
+qint64 Clock::nowMs() const
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+double Clock::random01()
+{
+    return QRandomGenerator::global()->generateDouble();
+}
 
 ManualClock::ManualClock(qint64 startMs, QObject *parent)
     : Clock(parent)

@@ -12,8 +12,8 @@ class BACKGROUND_AUTOTEST_EXPORT Clock : public QObject
     Q_OBJECT
 public:
     using QObject::QObject;
-    virtual qint64 nowMs() const;    // milliseconds since the epoch, UTC
-    virtual double random01();       // uniform in [0, 1), for retry jitter
+    virtual qint64 nowMs() const; // milliseconds since the epoch, UTC
+    virtual double random01();    // uniform in [0, 1), for retry jitter
 
 Q_SIGNALS:
     // A manual clock moved; anything waiting for a due time must look again.

@@ -30,10 +30,19 @@ Downloader::Downloader(const SessionConfiguration &configuration, QObject *paren
 
 Downloader::~Downloader() = default;
 
-SessionConfiguration Downloader::configuration() const { return d->configuration; }
+SessionConfiguration Downloader::configuration() const
+{
+    return d->configuration;
+}
 
-NetworkResponse::Error Downloader::storeError() const { return d->engine->store().error(); }
-QString Downloader::storeErrorString() const { return d->engine->store().errorString(); }
+NetworkResponse::Error Downloader::storeError() const
+{
+    return d->engine->store().error();
+}
+QString Downloader::storeErrorString() const
+{
+    return d->engine->store().errorString();
+}
 
 QFuture<NetworkResponse> Downloader::networkResponse(const QNetworkRequest &request,
                                                      const QString &identifier,
@@ -70,7 +79,13 @@ std::optional<TransferInfo> Downloader::transfer(const QString &identifier) cons
     return d->engine->transfer(identifier);
 }
 
-bool Downloader::forget(const QString &identifier) { return d->engine->forget(identifier); }
-bool Downloader::cancel(const QString &identifier) { return d->engine->cancel(identifier); }
+bool Downloader::forget(const QString &identifier)
+{
+    return d->engine->forget(identifier);
+}
+bool Downloader::cancel(const QString &identifier)
+{
+    return d->engine->cancel(identifier);
+}
 
 } // namespace Background

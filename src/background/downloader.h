@@ -30,7 +30,8 @@ struct DownloadOptions
 class BACKGROUND_EXPORT Downloader : public QObject
 {
     Q_OBJECT
-    Q_PROPERTY(QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
+    Q_PROPERTY(
+            QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
 
 public:
     explicit Downloader(QObject *parent = nullptr);

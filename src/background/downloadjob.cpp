@@ -168,7 +168,8 @@ void DownloadJob::beginAttempt()
         req.setRawHeader("If-Range", Http::ifRangeValidator(m_row.etag, m_row.lastModified));
     }
     // Redirects are ours to follow: Qt's policy would forward credentials to other origins.
-    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::ManualRedirectPolicy);
 
     m_row.attempts += 1;
     m_row.state = TransferInfo::State::Running;
@@ -178,10 +179,9 @@ void DownloadJob::beginAttempt()
                                  << m_offset << m_currentUrl.toDisplayString();
 
     m_reply.reset(m_engine->network()->get(req));
-    m_reply->setReadBufferSize(m_config.maximumRate() > 0
-                                       ? qBound<qint64>(16 * 1024, m_config.maximumRate() / 4,
-                                                        kReadBufferSize)
-                                       : kReadBufferSize);
+    m_reply->setReadBufferSize(m_config.maximumRate() > 0 ? qBound<qint64>(
+                                       16 * 1024, m_config.maximumRate() / 4, kReadBufferSize)
+                                                          : kReadBufferSize);
     connect(m_reply.get(), &QNetworkReply::metaDataChanged, this, &DownloadJob::onMetaDataChanged);
     connect(m_reply.get(), &QNetworkReply::readyRead, this, &DownloadJob::onReadyRead);
     connect(m_reply.get(), &QNetworkReply::finished, this, &DownloadJob::onReplyFinished);
@@ -223,14 +223,16 @@ void DownloadJob::onMetaDataChanged()
         const auto range = Http::parseContentRange(m_reply->rawHeader("Content-Range"));
         if (!range || range->isUnsatisfied() || range->first != m_offset) {
             qCWarning(lcDownload) << m_row.identifier << "206 with Content-Range"
-                                  << m_reply->rawHeader("Content-Range") << "for offset"
-                                  << m_offset << "; starting over";
+                                  << m_reply->rawHeader("Content-Range") << "for offset" << m_offset
+                                  << "; starting over";
             abortReply();
             restartFromZero();
             transient(NetworkResponse::Error::Interrupted,
                       QStringLiteral("The server answered with a range that does not start at "
                                      "the local offset"),
-                      206, std::nullopt, {});
+                      206,
+                      std::nullopt,
+                      {});
             return;
         }
         m_total = range->complete;
@@ -246,7 +248,9 @@ void DownloadJob::onMetaDataChanged()
         transient(NetworkResponse::Error::Interrupted,
                   QStringLiteral("The server refused the range and the local data does not "
                                  "match its size"),
-                  416, std::nullopt, {});
+                  416,
+                  std::nullopt,
+                  {});
         return;
     } else {
         return; // redirects and errors are handled when the reply finishes; the body is ignored
@@ -256,11 +260,17 @@ void DownloadJob::onMetaDataChanged()
     m_row.lastModified = m_reply->rawHeader("Last-Modified");
     m_row.total = m_total;
     // The validators are stored with the offset they belong to, before any byte is written.
-    if (!m_engine->store().saveEntity(m_row.identifier, m_offset, m_total, m_row.etag,
-                                      m_row.lastModified, FileOps::bootId())) {
+    if (!m_engine->store().saveEntity(m_row.identifier,
+                                      m_offset,
+                                      m_total,
+                                      m_row.etag,
+                                      m_row.lastModified,
+                                      FileOps::bootId())) {
         abortReply();
-        finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
-                                          QStringLiteral("The transfer was removed from the store")));
+        finalize(NetworkResponse::failure(
+                m_row.identifier,
+                NetworkResponse::Error::Canceled,
+                QStringLiteral("The transfer was removed from the store")));
         return;
     }
     // The next attempt decides what to keep from this copy, so it must match the store.
@@ -300,9 +310,10 @@ void DownloadJob::readAvailable()
         if (m_partial.write(m_buffer.constData(), n) != n) {
             const QString why = m_partial.errorString();
             abortReply();
-            finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::LocalIoError,
-                                              QStringLiteral("Cannot write %1: %2")
-                                                      .arg(m_row.partialPath, why)));
+            finalize(NetworkResponse::failure(
+                    m_row.identifier,
+                    NetworkResponse::Error::LocalIoError,
+                    QStringLiteral("Cannot write %1: %2").arg(m_row.partialPath, why)));
             return;
         }
         m_received += n;
@@ -335,7 +346,8 @@ bool DownloadJob::checkpoint(bool force)
         return true;
     // The row is gone: another process canceled the transfer.
     abortReply();
-    finalize(NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
+    finalize(NetworkResponse::failure(m_row.identifier,
+                                      NetworkResponse::Error::Canceled,
                                       QStringLiteral("The transfer was canceled")));
     return false;
 }
@@ -359,7 +371,9 @@ void DownloadJob::onStalled()
     checkpoint(true);
     transient(NetworkResponse::Error::StallTimeout,
               QStringLiteral("No data arrived for %1 ms").arg(m_config.stallTimeout().count()),
-              m_status, std::nullopt, {});
+              m_status,
+              std::nullopt,
+              {});
 }
 
 void DownloadJob::abortReply()
@@ -413,7 +427,8 @@ void DownloadJob::onReplyFinished()
             finalize(r);
             return;
         }
-        qCInfo(lcDownload).noquote() << m_row.identifier << "redirected to" << target.toDisplayString();
+        qCInfo(lcDownload).noquote()
+                << m_row.identifier << "redirected to" << target.toDisplayString();
         m_currentUrl = target;
         m_row.attempts -= 1; // following a redirect is part of the same attempt
         beginAttempt();
@@ -430,8 +445,9 @@ void DownloadJob::onReplyFinished()
         std::optional<std::chrono::seconds> ra;
         for (const auto &h : headers) {
             if (h.first.compare("Retry-After", Qt::CaseInsensitive) == 0)
-                ra = Http::parseRetryAfter(h.second, QDateTime::fromMSecsSinceEpoch(
-                                                             m_engine->clock()->nowMs(), Qt::UTC));
+                ra = Http::parseRetryAfter(
+                        h.second,
+                        QDateTime::fromMSecsSinceEpoch(m_engine->clock()->nowMs(), Qt::UTC));
         }
         const QString message = QStringLiteral("HTTP %1").arg(status);
         if (outcome == NetworkResponse::Outcome::Retry) {
@@ -473,7 +489,9 @@ void DownloadJob::onReplyFinished()
     if (m_total >= 0 && have != m_total) {
         transient(NetworkResponse::Error::Interrupted,
                   QStringLiteral("The body ended at %1 of %2 bytes").arg(have).arg(m_total),
-                  status, std::nullopt, headers);
+                  status,
+                  std::nullopt,
+                  headers);
         return;
     }
     publish(status, headers);
@@ -530,8 +548,8 @@ void DownloadJob::transient(NetworkResponse::Error error,
         finalize(r);
         return;
     }
-    const auto delay = policy.delayForRetry(qMax(1, m_row.countedAttempts), retryAfter,
-                                            m_engine->clock()->random01());
+    const auto delay = policy.delayForRetry(
+            qMax(1, m_row.countedAttempts), retryAfter, m_engine->clock()->random01());
     m_partial.close();
     m_row.state = TransferInfo::State::Waiting;
     m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
@@ -581,7 +599,8 @@ void DownloadJob::finalize(NetworkResponse response)
     }
     if (response.error() != NetworkResponse::Error::Canceled
         && !m_engine->store().finish(m_row.identifier, response)) {
-        response = NetworkResponse::failure(m_row.identifier, NetworkResponse::Error::Canceled,
+        response = NetworkResponse::failure(m_row.identifier,
+                                            NetworkResponse::Error::Canceled,
                                             QStringLiteral("The transfer was canceled"));
     }
     Q_EMIT finished(response);

@@ -90,11 +90,11 @@ private:
     int m_redirects = 0;
 
     // Per attempt
-    qint64 m_offset = 0;        // where this attempt's body starts in the file
-    qint64 m_received = 0;      // body bytes written in this attempt
-    qint64 m_total = -1;        // entity size when known
+    qint64 m_offset = 0;   // where this attempt's body starts in the file
+    qint64 m_received = 0; // body bytes written in this attempt
+    qint64 m_total = -1;   // entity size when known
     qint64 m_lastCheckpoint = 0;
-    bool m_accepted = false;    // a 200/206 whose body goes to the file
+    bool m_accepted = false; // a 200/206 whose body goes to the file
     bool m_completeBy416 = false;
     bool m_stalled = false;
     bool m_finalizing = false;

@@ -31,7 +31,7 @@ BACKGROUND_AUTOTEST_EXPORT QDateTime parseHttpDate(const QByteArray &value);
 
 struct ContentRange
 {
-    qint64 first = -1;    // -1 for "bytes */N"
+    qint64 first = -1; // -1 for "bytes */N"
     qint64 last = -1;
     qint64 complete = -1; // -1 for "/*"
     bool isUnsatisfied() const { return first < 0; }
@@ -53,9 +53,9 @@ BACKGROUND_AUTOTEST_EXPORT bool isSameOrigin(const QUrl &a, const QUrl &b);
 
 enum class RedirectCheck {
     Allowed,
-    NotHttp,    // target scheme is not http or https (file:, ftp:, ...)
-    Downgrade,  // https -> http
-    Invalid,    // empty or unparsable Location
+    NotHttp,   // target scheme is not http or https (file:, ftp:, ...)
+    Downgrade, // https -> http
+    Invalid,   // empty or unparsable Location
 };
 // Resolves location against from (relative Locations are allowed) into target.
 BACKGROUND_AUTOTEST_EXPORT RedirectCheck checkRedirect(const QUrl &from,

@@ -31,9 +31,8 @@ NetworkResponse &NetworkResponse::operator=(const NetworkResponse &other) = defa
 NetworkResponse &NetworkResponse::operator=(NetworkResponse &&other) noexcept = default;
 NetworkResponse::~NetworkResponse() = default;
 
-NetworkResponse NetworkResponse::failure(const QString &identifier,
-                                         Error error,
-                                         const QString &message)
+NetworkResponse
+NetworkResponse::failure(const QString &identifier, Error error, const QString &message)
 {
     NetworkResponse r;
     r.setIdentifier(identifier);
@@ -42,13 +41,34 @@ NetworkResponse NetworkResponse::failure(const QString &identifier,
     return r;
 }
 
-QString NetworkResponse::identifier() const { return d->identifier; }
-void NetworkResponse::setIdentifier(const QString &identifier) { d->identifier = identifier; }
-NetworkResponse::Outcome NetworkResponse::outcome() const { return d->outcome; }
-void NetworkResponse::setOutcome(Outcome outcome) { d->outcome = outcome; }
-int NetworkResponse::httpStatus() const { return d->httpStatus; }
-void NetworkResponse::setHttpStatus(int status) { d->httpStatus = status; }
-std::optional<std::chrono::seconds> NetworkResponse::retryAfter() const { return d->retryAfter; }
+QString NetworkResponse::identifier() const
+{
+    return d->identifier;
+}
+void NetworkResponse::setIdentifier(const QString &identifier)
+{
+    d->identifier = identifier;
+}
+NetworkResponse::Outcome NetworkResponse::outcome() const
+{
+    return d->outcome;
+}
+void NetworkResponse::setOutcome(Outcome outcome)
+{
+    d->outcome = outcome;
+}
+int NetworkResponse::httpStatus() const
+{
+    return d->httpStatus;
+}
+void NetworkResponse::setHttpStatus(int status)
+{
+    d->httpStatus = status;
+}
+std::optional<std::chrono::seconds> NetworkResponse::retryAfter() const
+{
+    return d->retryAfter;
+}
 void NetworkResponse::setRetryAfter(std::optional<std::chrono::seconds> delay)
 {
     d->retryAfter = delay;
@@ -57,13 +77,34 @@ int NetworkResponse::retryAfterSeconds() const
 {
     return d->retryAfter ? int(d->retryAfter->count()) : -1;
 }
-QUrl NetworkResponse::url() const { return d->url; }
-void NetworkResponse::setUrl(const QUrl &url) { d->url = url; }
-QString NetworkResponse::filePath() const { return d->filePath; }
-void NetworkResponse::setFilePath(const QString &path) { d->filePath = path; }
-qint64 NetworkResponse::bytes() const { return d->bytes; }
-void NetworkResponse::setBytes(qint64 bytes) { d->bytes = bytes; }
-NetworkResponse::Error NetworkResponse::error() const { return d->error; }
+QUrl NetworkResponse::url() const
+{
+    return d->url;
+}
+void NetworkResponse::setUrl(const QUrl &url)
+{
+    d->url = url;
+}
+QString NetworkResponse::filePath() const
+{
+    return d->filePath;
+}
+void NetworkResponse::setFilePath(const QString &path)
+{
+    d->filePath = path;
+}
+qint64 NetworkResponse::bytes() const
+{
+    return d->bytes;
+}
+void NetworkResponse::setBytes(qint64 bytes)
+{
+    d->bytes = bytes;
+}
+NetworkResponse::Error NetworkResponse::error() const
+{
+    return d->error;
+}
 
 QString NetworkResponse::errorString() const
 {
@@ -78,7 +119,10 @@ void NetworkResponse::setError(Error error, const QString &errorString)
     d->errorString = errorString;
 }
 
-HeaderList NetworkResponse::headers() const { return d->headers; }
+HeaderList NetworkResponse::headers() const
+{
+    return d->headers;
+}
 
 QByteArray NetworkResponse::header(const QByteArray &name) const
 {
@@ -89,11 +133,26 @@ QByteArray NetworkResponse::header(const QByteArray &name) const
     return {};
 }
 
-void NetworkResponse::setHeaders(const HeaderList &headers) { d->headers = headers; }
-int NetworkResponse::attempts() const { return d->attempts; }
-void NetworkResponse::setAttempts(int attempts) { d->attempts = attempts; }
-qint64 NetworkResponse::resumedFrom() const { return d->resumedFrom; }
-void NetworkResponse::setResumedFrom(qint64 offset) { d->resumedFrom = offset; }
+void NetworkResponse::setHeaders(const HeaderList &headers)
+{
+    d->headers = headers;
+}
+int NetworkResponse::attempts() const
+{
+    return d->attempts;
+}
+void NetworkResponse::setAttempts(int attempts)
+{
+    d->attempts = attempts;
+}
+qint64 NetworkResponse::resumedFrom() const
+{
+    return d->resumedFrom;
+}
+void NetworkResponse::setResumedFrom(qint64 offset)
+{
+    d->resumedFrom = offset;
+}
 
 QString NetworkResponse::outcomeName(Outcome outcome)
 {

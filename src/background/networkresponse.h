@@ -46,22 +46,22 @@ public:
 
     enum class Error {
         NoError = 0,
-        HttpError,           // a non-success HTTP status; see httpStatus()
+        HttpError, // a non-success HTTP status; see httpStatus()
         ConnectionRefused,
         HostNotFound,
         TlsError,
-        NetworkError,        // any other network failure before the server answered
-        Interrupted,         // the connection dropped after the server answered
-        StallTimeout,        // no data within the stall timeout
-        RedirectRejected,    // 3xx that may not be followed (scheme, downgrade, method)
+        NetworkError,     // any other network failure before the server answered
+        Interrupted,      // the connection dropped after the server answered
+        StallTimeout,     // no data within the stall timeout
+        RedirectRejected, // 3xx that may not be followed (scheme, downgrade, method)
         TooManyRedirects,
-        LocalIoError,        // the partial file or the destination could not be written
-        IntegrityError,      // length or checksum mismatch
-        InvalidRequest,      // bad URL, scheme or destination
+        LocalIoError,   // the partial file or the destination could not be written
+        IntegrityError, // length or checksum mismatch
+        InvalidRequest, // bad URL, scheme or destination
         InvalidIdentifier,
-        IdentifierConflict,  // identifier already used for another URL or destination
+        IdentifierConflict, // identifier already used for another URL or destination
         Canceled,
-        StoreError,          // the state store could not be opened or written
+        StoreError, // the state store could not be opened or written
     };
     Q_ENUM(Error)
 

@@ -82,10 +82,10 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
         const QByteArray actual = hash.result().toHex();
         if (actual != expectedSha256.toLower()) {
             remove();
-            return Failure{NetworkResponse::Error::IntegrityError,
-                           QStringLiteral("SHA-256 mismatch: expected %1, got %2")
-                                   .arg(QString::fromLatin1(expectedSha256),
-                                        QString::fromLatin1(actual))};
+            return Failure{
+                    NetworkResponse::Error::IntegrityError,
+                    QStringLiteral("SHA-256 mismatch: expected %1, got %2")
+                            .arg(QString::fromLatin1(expectedSha256), QString::fromLatin1(actual))};
         }
     }
     close();

@@ -8,7 +8,8 @@
 namespace Background {
 
 // When and how often a transient outcome is tried again.
-// The delay before retry n (1-based) is a uniformly random value in [0, min(maxDelay, baseDelay * 2^(n-1))]
+// The delay before retry n (1-based) is a uniformly random value in [0, min(maxDelay, baseDelay *
+// 2^(n-1))]
 // ("full jitter"); a server's Retry-After, clamped to maxRetryAfter, is a lower bound.
 class BACKGROUND_EXPORT RetryPolicy
 {
@@ -19,9 +20,8 @@ public:
     std::chrono::seconds maxRetryAfter{std::chrono::hours(1)};
 
     // random01 is a value in [0, 1); passing it in keeps this a pure function.
-    std::chrono::milliseconds delayForRetry(int retry,
-                                            std::optional<std::chrono::seconds> retryAfter,
-                                            double random01) const;
+    std::chrono::milliseconds
+    delayForRetry(int retry, std::optional<std::chrono::seconds> retryAfter, double random01) const;
 
     friend bool operator==(const RetryPolicy &a, const RetryPolicy &b)
     {

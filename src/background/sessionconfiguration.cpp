@@ -33,7 +33,10 @@ QString SessionConfiguration::storePath() const
     return d->storePath.isEmpty() ? defaultStorePath() : d->storePath;
 }
 
-void SessionConfiguration::setStorePath(const QString &path) { d->storePath = path; }
+void SessionConfiguration::setStorePath(const QString &path)
+{
+    d->storePath = path;
+}
 
 QString SessionConfiguration::defaultStorePath()
 {
@@ -41,15 +44,27 @@ QString SessionConfiguration::defaultStorePath()
     return QDir(dir).filePath(QStringLiteral("background-transfers.sqlite"));
 }
 
-RetryPolicy SessionConfiguration::retryPolicy() const { return d->retryPolicy; }
-void SessionConfiguration::setRetryPolicy(const RetryPolicy &policy) { d->retryPolicy = policy; }
-std::chrono::milliseconds SessionConfiguration::stallTimeout() const { return d->stallTimeout; }
+RetryPolicy SessionConfiguration::retryPolicy() const
+{
+    return d->retryPolicy;
+}
+void SessionConfiguration::setRetryPolicy(const RetryPolicy &policy)
+{
+    d->retryPolicy = policy;
+}
+std::chrono::milliseconds SessionConfiguration::stallTimeout() const
+{
+    return d->stallTimeout;
+}
 void SessionConfiguration::setStallTimeout(std::chrono::milliseconds timeout)
 {
     d->stallTimeout = timeout;
 }
 
-QByteArrayList SessionConfiguration::sensitiveHeaders() const { return d->sensitiveHeaders; }
+QByteArrayList SessionConfiguration::sensitiveHeaders() const
+{
+    return d->sensitiveHeaders;
+}
 
 void SessionConfiguration::addSensitiveHeader(const QByteArray &name)
 {
@@ -63,7 +78,10 @@ bool SessionConfiguration::isSensitiveHeader(const QByteArray &name) const
     return d->sensitiveHeaders.contains(name.trimmed().toLower());
 }
 
-qint64 SessionConfiguration::maximumRate() const { return d->maximumRate; }
+qint64 SessionConfiguration::maximumRate() const
+{
+    return d->maximumRate;
+}
 void SessionConfiguration::setMaximumRate(qint64 bytesPerSecond)
 {
     d->maximumRate = qMax<qint64>(0, bytesPerSecond);
@@ -76,12 +94,21 @@ void SessionConfiguration::setCheckpointInterval(std::chrono::milliseconds inter
 {
     d->checkpointInterval = interval;
 }
-std::chrono::milliseconds SessionConfiguration::leaseTimeout() const { return d->leaseTimeout; }
+std::chrono::milliseconds SessionConfiguration::leaseTimeout() const
+{
+    return d->leaseTimeout;
+}
 void SessionConfiguration::setLeaseTimeout(std::chrono::milliseconds timeout)
 {
     d->leaseTimeout = timeout;
 }
-int SessionConfiguration::maximumRedirects() const { return d->maximumRedirects; }
-void SessionConfiguration::setMaximumRedirects(int count) { d->maximumRedirects = qMax(0, count); }
+int SessionConfiguration::maximumRedirects() const
+{
+    return d->maximumRedirects;
+}
+void SessionConfiguration::setMaximumRedirects(int count)
+{
+    d->maximumRedirects = qMax(0, count);
+}
 
 } // namespace Background

@@ -25,7 +25,8 @@ QString validateIdentifier(const QString &identifier)
     if (identifier.isEmpty())
         return QStringLiteral("The identifier is empty");
     if (identifier.size() > kMaxIdentifierLength)
-        return QStringLiteral("The identifier is longer than %1 characters").arg(kMaxIdentifierLength);
+        return QStringLiteral("The identifier is longer than %1 characters")
+                .arg(kMaxIdentifierLength);
     for (const QChar c : identifier) {
         if (c.category() == QChar::Other_Control)
             return QStringLiteral("The identifier contains a control character");
@@ -37,8 +38,8 @@ QString partialPathFor(const QString &destination)
 {
     const QFileInfo info(destination);
     const QString token = QString::number(QRandomGenerator::system()->generate64(), 16);
-    return info.absoluteDir().filePath(QLatin1Char('.') + info.fileName() + QLatin1Char('.')
-                                       + token + QStringLiteral(".part"));
+    return info.absoluteDir().filePath(QLatin1Char('.') + info.fileName() + QLatin1Char('.') + token
+                                       + QStringLiteral(".part"));
 }
 
 } // namespace
@@ -88,7 +89,8 @@ TransferEngine::~TransferEngine()
     // Callers still waiting learn that nobody will answer in this process.
     for (auto it = m_promises.begin(); it != m_promises.end(); ++it) {
         const NetworkResponse r = NetworkResponse::failure(
-                it.key(), NetworkResponse::Error::Canceled,
+                it.key(),
+                NetworkResponse::Error::Canceled,
                 QStringLiteral("The downloader was destroyed before the transfer finished"));
         for (const Promise &p : std::as_const(it.value())) {
             p->addResult(r);
@@ -169,26 +171,28 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
                                                   const SessionConfiguration &config)
 {
     if (!m_store.isOpen())
-        return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::StoreError,
-                                              m_store.errorString()));
+        return ready(NetworkResponse::failure(
+                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
     if (const QString why = validateIdentifier(identifier); !why.isEmpty())
-        return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidIdentifier,
-                                              why));
+        return ready(NetworkResponse::failure(
+                identifier, NetworkResponse::Error::InvalidIdentifier, why));
     const QUrl url = request.url();
     if (!Http::isHttpUrl(url))
         return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::InvalidRequest,
+                identifier,
+                NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("Only http and https URLs can be downloaded, not '%1'")
                         .arg(url.toDisplayString())));
     if (destinationPath.isEmpty() || QFileInfo(destinationPath).isDir())
         return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::InvalidRequest,
+                identifier,
+                NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("The destination '%1' is not a file path").arg(destinationPath)));
     const QByteArray sha = options.expectedSha256.trimmed().toLower();
-    if (!sha.isEmpty()
-        && (sha.size() != 64 || QByteArray::fromHex(sha).toHex() != sha))
+    if (!sha.isEmpty() && (sha.size() != 64 || QByteArray::fromHex(sha).toHex() != sha))
         return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::InvalidRequest,
+                identifier,
+                NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("The expected SHA-256 must be 64 hexadecimal digits")));
 
     TransferRow fresh;
@@ -209,11 +213,13 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
 
     if (DownloadJob *job = m_jobs.value(identifier)) {
         if (job->row().url != fresh.url || job->row().destination != fresh.destination) {
-            promise->addResult(NetworkResponse::failure(
-                    identifier, NetworkResponse::Error::IdentifierConflict,
-                    QStringLiteral("'%1' is already downloading %2 to %3")
-                            .arg(identifier, job->row().url.toDisplayString(),
-                                 job->row().destination)));
+            promise->addResult(
+                    NetworkResponse::failure(identifier,
+                                             NetworkResponse::Error::IdentifierConflict,
+                                             QStringLiteral("'%1' is already downloading %2 to %3")
+                                                     .arg(identifier,
+                                                          job->row().url.toDisplayString(),
+                                                          job->row().destination)));
             promise->finish();
             return future;
         }
@@ -222,11 +228,16 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
     }
 
     TransferRow row;
-    const auto claim = m_store.claim(fresh, myLease(), config.leaseTimeout().count(),
-                                     [this](const Lease &l) { return ownerIsDead(l); }, &row);
+    const auto claim = m_store.claim(
+            fresh,
+            myLease(),
+            config.leaseTimeout().count(),
+            [this](const Lease &l) { return ownerIsDead(l); },
+            &row);
     switch (claim) {
     case TransferStore::Claim::Error:
-        promise->addResult(NetworkResponse::failure(identifier, NetworkResponse::Error::StoreError,
+        promise->addResult(NetworkResponse::failure(identifier,
+                                                    NetworkResponse::Error::StoreError,
                                                     QStringLiteral("Cannot write the transfer "
                                                                    "store %1")
                                                             .arg(m_store.path())));
@@ -234,7 +245,8 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
         return future;
     case TransferStore::Claim::Conflict:
         promise->addResult(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::IdentifierConflict,
+                identifier,
+                NetworkResponse::Error::IdentifierConflict,
                 QStringLiteral("'%1' is already used for %2 to %3; forget() it first")
                         .arg(identifier, row.url.toDisplayString(), row.destination)));
         promise->finish();
@@ -300,13 +312,14 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                                                 const SessionConfiguration &config)
 {
     if (!m_store.isOpen())
-        return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::StoreError,
-                                              m_store.errorString()));
+        return ready(NetworkResponse::failure(
+                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
     const std::optional<TransferRow> row = m_store.find(identifier);
     if (!row)
-        return ready(NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidIdentifier,
-                                              QStringLiteral("No transfer named '%1' in %2")
-                                                      .arg(identifier, m_store.path())));
+        return ready(NetworkResponse::failure(
+                identifier,
+                NetworkResponse::Error::InvalidIdentifier,
+                QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
     QNetworkRequest request(row->url);
     for (const auto &h : row->requestHeaders)
         request.setRawHeader(h.first, h.second);
@@ -340,7 +353,8 @@ bool TransferEngine::cancel(const QString &identifier)
     // Another owning process notices at its next checkpoint that the row is gone.
     m_store.remove(identifier);
     QFile::remove(row->partialPath);
-    const NetworkResponse r = NetworkResponse::failure(identifier, NetworkResponse::Error::Canceled,
+    const NetworkResponse r = NetworkResponse::failure(identifier,
+                                                       NetworkResponse::Error::Canceled,
                                                        QStringLiteral("The transfer was canceled"));
     resolve(identifier, r);
     Q_EMIT pendingChanged();
@@ -353,8 +367,10 @@ void TransferEngine::pollRemote()
     for (const QString &id : ids) {
         const std::optional<TransferRow> row = m_store.find(id);
         if (!row) {
-            resolve(id, NetworkResponse::failure(id, NetworkResponse::Error::Canceled,
-                                                 QStringLiteral("The transfer was canceled")));
+            resolve(id,
+                    NetworkResponse::failure(id,
+                                             NetworkResponse::Error::Canceled,
+                                             QStringLiteral("The transfer was canceled")));
             continue;
         }
         if (row->state == TransferInfo::State::Finished && row->result) {
@@ -368,9 +384,12 @@ void TransferEngine::pollRemote()
         const RemoteWait wait = m_remote.value(id);
         TransferRow fresh = *row;
         TransferRow claimed;
-        const auto claim = m_store.claim(fresh, myLease(), wait.config.leaseTimeout().count(),
-                                         [this](const Lease &l) { return ownerIsDead(l); },
-                                         &claimed);
+        const auto claim = m_store.claim(
+                fresh,
+                myLease(),
+                wait.config.leaseTimeout().count(),
+                [this](const Lease &l) { return ownerIsDead(l); },
+                &claimed);
         if (claim == TransferStore::Claim::Acquired) {
             qCInfo(lcEngine) << id << "the owner is gone; taking over";
             m_remote.remove(id);

@@ -72,7 +72,8 @@ private:
     Lease myLease() const;
     TransferInfo snapshot(const TransferRow &row);
     bool ownerIsDead(const Lease &lease) const;
-    void startJob(const TransferRow &row, const QNetworkRequest &request,
+    void startJob(const TransferRow &row,
+                  const QNetworkRequest &request,
                   const SessionConfiguration &config);
     void onJobFinished(const QString &identifier, const NetworkResponse &response);
     void resolve(const QString &identifier, const NetworkResponse &response);

@@ -27,7 +27,7 @@ public:
     qint64 bytesReceived = 0; // durable offset for unfinished transfers, size for finished ones
     qint64 bytesTotal = -1;   // -1 when unknown
     int attempts = 0;
-    QDateTime nextAttemptAt;  // invalid unless Waiting
+    QDateTime nextAttemptAt; // invalid unless Waiting
     QString lastError;
     std::optional<NetworkResponse> result; // set when Finished
 

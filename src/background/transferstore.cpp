@@ -38,20 +38,27 @@ HeaderList decodeHeaders(const QByteArray &data)
     return out;
 }
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 // QtSql binds a null QByteArray or QString as SQL NULL, which the NOT NULL columns refuse.
-QByteArray notNull(const QByteArray &value) { return value.isNull() ? QByteArray("") : value; }
+QByteArray notNull(const QByteArray &value)
+{
+    return value.isNull() ? QByteArray("") : value;
+}
 QString notNull(const QString &value)
 {
     return value.isNull() ? QString(QLatin1String("")) : value;
 }
 
-const char kColumns[] = "identifier, url, destination, partial_path, request_headers, expected_sha256, "
-                        "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
-                        "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
-                        "outcome, http_status, error, error_string, retry_after, response_headers, "
-                        "bytes";
+const char kColumns[]
+        = "identifier, url, destination, partial_path, request_headers, expected_sha256, "
+          "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
+          "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
+          "outcome, http_status, error, error_string, retry_after, response_headers, "
+          "bytes";
 
 TransferRow rowFromQuery(const QSqlQuery &q)
 {
@@ -157,10 +164,22 @@ TransferStore::~TransferStore()
     }
 }
 
-QString TransferStore::path() const { return m_path; }
-bool TransferStore::isOpen() const { return m_open; }
-NetworkResponse::Error TransferStore::error() const { return m_error; }
-QString TransferStore::errorString() const { return m_errorString; }
+QString TransferStore::path() const
+{
+    return m_path;
+}
+bool TransferStore::isOpen() const
+{
+    return m_open;
+}
+NetworkResponse::Error TransferStore::error() const
+{
+    return m_error;
+}
+QString TransferStore::errorString() const
+{
+    return m_errorString;
+}
 
 bool TransferStore::fail(NetworkResponse::Error error, const QString &message)
 {
@@ -219,8 +238,7 @@ bool TransferStore::open()
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next()
         || q.value(0).toString() != QLatin1String("ok")) {
-        const QString why = q.lastError().isValid() ? q.lastError().text()
-                                                    : q.value(0).toString();
+        const QString why = q.lastError().isValid() ? q.lastError().text() : q.value(0).toString();
         db.close();
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("The transfer store %1 is corrupt or not a database (%2); "
@@ -282,37 +300,37 @@ bool TransferStore::migrate()
     if (!tx.isActive())
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("Cannot write the transfer store %1").arg(m_path));
-    const bool ok = exec(QStringLiteral(
-                            "CREATE TABLE transfers ("
-                            " identifier TEXT PRIMARY KEY NOT NULL,"
-                            " url BLOB NOT NULL,"
-                            " destination TEXT NOT NULL,"
-                            " partial_path TEXT NOT NULL,"
-                            " request_headers BLOB NOT NULL DEFAULT '',"
-                            " expected_sha256 BLOB NOT NULL DEFAULT '',"
-                            " state INTEGER NOT NULL DEFAULT 0,"
-                            " durable_offset INTEGER NOT NULL DEFAULT 0,"
-                            " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
-                            " total INTEGER NOT NULL DEFAULT -1,"
-                            " etag BLOB NOT NULL DEFAULT '',"
-                            " last_modified BLOB NOT NULL DEFAULT '',"
-                            " attempts INTEGER NOT NULL DEFAULT 0,"
-                            " counted_attempts INTEGER NOT NULL DEFAULT 0,"
-                            " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
-                            " last_error TEXT NOT NULL DEFAULT '',"
-                            " resumed_from INTEGER NOT NULL DEFAULT 0,"
-                            " outcome INTEGER, http_status INTEGER, error INTEGER,"
-                            " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
-                            " bytes INTEGER,"
-                            " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"))
-                    && exec(QStringLiteral("CREATE TABLE leases ("
-                                           " identifier TEXT PRIMARY KEY NOT NULL,"
-                                           " owner_token TEXT NOT NULL,"
-                                           " pid INTEGER NOT NULL,"
-                                           " boot_id BLOB NOT NULL,"
-                                           " started_at INTEGER NOT NULL,"
-                                           " heartbeat INTEGER NOT NULL)"))
-                    && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
+    const bool ok
+            = exec(QStringLiteral("CREATE TABLE transfers ("
+                                  " identifier TEXT PRIMARY KEY NOT NULL,"
+                                  " url BLOB NOT NULL,"
+                                  " destination TEXT NOT NULL,"
+                                  " partial_path TEXT NOT NULL,"
+                                  " request_headers BLOB NOT NULL DEFAULT '',"
+                                  " expected_sha256 BLOB NOT NULL DEFAULT '',"
+                                  " state INTEGER NOT NULL DEFAULT 0,"
+                                  " durable_offset INTEGER NOT NULL DEFAULT 0,"
+                                  " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
+                                  " total INTEGER NOT NULL DEFAULT -1,"
+                                  " etag BLOB NOT NULL DEFAULT '',"
+                                  " last_modified BLOB NOT NULL DEFAULT '',"
+                                  " attempts INTEGER NOT NULL DEFAULT 0,"
+                                  " counted_attempts INTEGER NOT NULL DEFAULT 0,"
+                                  " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+                                  " last_error TEXT NOT NULL DEFAULT '',"
+                                  " resumed_from INTEGER NOT NULL DEFAULT 0,"
+                                  " outcome INTEGER, http_status INTEGER, error INTEGER,"
+                                  " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
+                                  " bytes INTEGER,"
+                                  " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"))
+              && exec(QStringLiteral("CREATE TABLE leases ("
+                                     " identifier TEXT PRIMARY KEY NOT NULL,"
+                                     " owner_token TEXT NOT NULL,"
+                                     " pid INTEGER NOT NULL,"
+                                     " boot_id BLOB NOT NULL,"
+                                     " started_at INTEGER NOT NULL,"
+                                     " heartbeat INTEGER NOT NULL)"))
+              && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
     if (!ok || !tx.commit())
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("Cannot create the schema in %1").arg(m_path));
@@ -399,10 +417,10 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
     std::optional<TransferRow> existing = find(fresh.identifier);
     if (!existing) {
         QSqlQuery ins(db);
-        ins.prepare(QStringLiteral(
-                "INSERT INTO transfers (identifier, url, destination, partial_path, "
-                "request_headers, expected_sha256, state, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        ins.prepare(
+                QStringLiteral("INSERT INTO transfers (identifier, url, destination, partial_path, "
+                               "request_headers, expected_sha256, state, created_at, updated_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         const qint64 now = nowMs();
         ins.addBindValue(fresh.identifier);
         ins.addBindValue(fresh.url.toEncoded());
@@ -507,7 +525,9 @@ bool TransferStore::saveEntity(const QString &identifier,
     return m_open && q.exec() && q.numRowsAffected() == 1;
 }
 
-bool TransferStore::saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId)
+bool TransferStore::saveCheckpoint(const QString &identifier,
+                                   qint64 offset,
+                                   const QByteArray &bootId)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("UPDATE transfers SET durable_offset = ?, checkpoint_boot_id = ?, "
@@ -523,10 +543,9 @@ bool TransferStore::saveCheckpoint(const QString &identifier, qint64 offset, con
 bool TransferStore::saveAttemptState(const QString &identifier, const TransferRow &row)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral(
-            "UPDATE transfers SET state = ?, attempts = ?, counted_attempts = ?, "
-            "next_attempt_at = ?, last_error = ?, updated_at = ? "
-            "WHERE identifier = ? AND state != ?"));
+    q.prepare(QStringLiteral("UPDATE transfers SET state = ?, attempts = ?, counted_attempts = ?, "
+                             "next_attempt_at = ?, last_error = ?, updated_at = ? "
+                             "WHERE identifier = ? AND state != ?"));
     q.addBindValue(int(row.state));
     q.addBindValue(row.attempts);
     q.addBindValue(row.countedAttempts);

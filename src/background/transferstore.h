@@ -31,14 +31,14 @@ struct TransferRow
     HeaderList requestHeaders; // never sensitive ones
     QByteArray expectedSha256;
     TransferInfo::State state = TransferInfo::State::Queued;
-    qint64 durableOffset = 0;       // bytes of the partial file that were checkpointed
-    QByteArray checkpointBootId;    // boot during which that checkpoint was written
+    qint64 durableOffset = 0;    // bytes of the partial file that were checkpointed
+    QByteArray checkpointBootId; // boot during which that checkpoint was written
     qint64 total = -1;
-    QByteArray etag;                // validators of the entity the offset belongs to
+    QByteArray etag; // validators of the entity the offset belongs to
     QByteArray lastModified;
-    int attempts = 0;               // every attempt made
-    int countedAttempts = 0;        // attempts that made no progress (count against retries)
-    qint64 nextAttemptAt = 0;       // ms since epoch, when Waiting
+    int attempts = 0;         // every attempt made
+    int countedAttempts = 0;  // attempts that made no progress (count against retries)
+    qint64 nextAttemptAt = 0; // ms since epoch, when Waiting
     QString lastError;
     qint64 resumedFrom = 0;
     std::optional<NetworkResponse> result;
@@ -81,8 +81,12 @@ public:
     bool releaseAllLeases(const QString &ownerToken);
 
     // Each returns false when the row is gone (canceled elsewhere) or on error.
-    bool saveEntity(const QString &identifier, qint64 offset, qint64 total,
-                    const QByteArray &etag, const QByteArray &lastModified, const QByteArray &bootId);
+    bool saveEntity(const QString &identifier,
+                    qint64 offset,
+                    qint64 total,
+                    const QByteArray &etag,
+                    const QByteArray &lastModified,
+                    const QByteArray &bootId);
     bool saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId);
     bool saveAttemptState(const QString &identifier, const TransferRow &row);
     // Records the kept result and drops the lease, atomically.
