@@ -144,7 +144,7 @@ QJsonObject transferJson(const TransferInfo &t)
     o.insert(QStringLiteral("identifier"), t.identifier);
     o.insert(QStringLiteral("state"), TransferInfo::stateName(t.state));
     o.insert(QStringLiteral("url"), t.url.toString(QUrl::FullyEncoded));
-    o.insert(QStringLiteral("file"), t.destinationPath); // where the transfer writes to
+    o.insert(QStringLiteral("file"), t.localPath); // where the transfer writes to
     o.insert(QStringLiteral("bytesReceived"), t.bytesReceived);
     o.insert(QStringLiteral("bytesTotal"), t.bytesTotal);
     o.insert(QStringLiteral("attempts"), t.attempts);
@@ -174,7 +174,7 @@ QString transferLine(const TransferInfo &t)
                                 size,
                                 attempts,
                                 t.url.toDisplayString(),
-                                t.destinationPath);
+                                t.localPath);
     if (!t.lastError.isEmpty() && !(t.result && t.result->isSuccess()))
         line += QStringLiteral("  (%1)").arg(t.lastError);
     return line;

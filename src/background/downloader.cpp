@@ -66,7 +66,7 @@ QFuture<NetworkResponse> Downloader::resume(const QString &identifier)
 
 QStringList Downloader::pendingIdentifiers() const
 {
-    return d->engine->store().unfinishedIdentifiers();
+    return d->engine->store().unfinishedIdentifiers(TransferInfo::Kind::Download);
 }
 
 QList<TransferInfo> Downloader::transfers() const

@@ -73,42 +73,21 @@ DownloadJob::DownloadJob(TransferEngine *engine,
                          const TransferRow &row,
                          const QNetworkRequest &request,
                          const SessionConfiguration &configuration)
-    : m_engine(engine)
-    , m_row(row)
-    , m_request(request)
-    , m_config(configuration)
+    : TransferJob(engine, row, request, configuration)
     , m_partial(row.partialPath)
-    , m_currentUrl(row.url)
 {
     m_buffer.resize(kReadChunk);
-    m_stallTimer.setSingleShot(true);
-    m_stallTimer.setInterval(m_config.stallTimeout());
-    connect(&m_stallTimer, &QTimer::timeout, this, &DownloadJob::onStalled);
     m_rateTimer.setSingleShot(true);
     connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);
-    m_retryTimer.setSingleShot(true);
-    connect(&m_retryTimer, &QTimer::timeout, this, &DownloadJob::checkDue);
-    connect(m_engine->clock(), &Clock::advanced, this, &DownloadJob::checkDue);
 }
 
 DownloadJob::~DownloadJob() = default;
 
-void DownloadJob::start()
-{
-    if (m_row.state == TransferInfo::State::Waiting
-        && m_row.nextAttemptAt > m_engine->clock()->nowMs()) {
-        scheduleRetry(); // a restart must not retry before the persisted due time
-        return;
-    }
-    beginAttempt();
-}
-
 void DownloadJob::stop()
 {
     m_finalizing = true;
-    m_stallTimer.stop();
+    stopTimers();
     m_rateTimer.stop();
-    m_retryTimer.stop();
     m_reply.reset();
     if (m_partial.isOpen()) {
         checkpoint(true);
@@ -147,17 +126,7 @@ void DownloadJob::beginAttempt()
     m_finishPending = false;
     m_total = m_row.total;
 
-    QNetworkRequest req = m_request;
-    req.setUrl(m_currentUrl);
-    if (!Http::isSameOrigin(m_currentUrl, m_row.url)) {
-        // Credentials stay with the origin they were given for; a retry that starts again at
-        // that origin has them again.
-        const QList<QByteArray> names = m_request.rawHeaderList();
-        for (const QByteArray &name : names) {
-            if (m_config.isSensitiveHeader(name))
-                req.setRawHeader(name, QByteArray());
-        }
-    }
+    QNetworkRequest req = requestFor(m_currentUrl);
     // Qt would otherwise ask for gzip and decompress it, and byte ranges would no longer
     // refer to the bytes we have.
     req.setRawHeader("Accept-Encoding", "identity");
@@ -167,9 +136,6 @@ void DownloadJob::beginAttempt()
         req.setRawHeader("Range", "bytes=" + QByteArray::number(m_offset) + '-');
         req.setRawHeader("If-Range", Http::ifRangeValidator(m_row.etag, m_row.lastModified));
     }
-    // Redirects are ours to follow: Qt's policy would forward credentials to other origins.
-    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                     QNetworkRequest::ManualRedirectPolicy);
 
     m_row.attempts += 1;
     m_row.state = TransferInfo::State::Running;
@@ -442,13 +408,7 @@ void DownloadJob::onReplyFinished()
 
     if (status != 0 && !m_accepted) {
         const NetworkResponse::Outcome outcome = Http::outcomeForStatus(status);
-        std::optional<std::chrono::seconds> ra;
-        for (const auto &h : headers) {
-            if (h.first.compare("Retry-After", Qt::CaseInsensitive) == 0)
-                ra = Http::parseRetryAfter(
-                        h.second,
-                        QDateTime::fromMSecsSinceEpoch(m_engine->clock()->nowMs(), Qt::UTC));
-        }
+        const auto ra = retryAfterOf(headers, m_engine->clock()->nowMs());
         const QString message = QStringLiteral("HTTP %1").arg(status);
         if (outcome == NetworkResponse::Outcome::Retry) {
             transient(NetworkResponse::Error::HttpError, message, status, ra, headers);
@@ -497,18 +457,6 @@ void DownloadJob::onReplyFinished()
     publish(status, headers);
 }
 
-NetworkResponse DownloadJob::baseResponse(int status, const HeaderList &headers) const
-{
-    NetworkResponse r;
-    r.setIdentifier(m_row.identifier);
-    r.setUrl(m_row.url);
-    r.setHttpStatus(status);
-    r.setHeaders(headers);
-    r.setAttempts(m_row.attempts);
-    r.setResumedFrom(m_row.resumedFrom);
-    return r;
-}
-
 void DownloadJob::publish(int status, const HeaderList &headers)
 {
     const qint64 size = m_offset + m_received;
@@ -527,83 +475,24 @@ void DownloadJob::publish(int status, const HeaderList &headers)
     finalize(r);
 }
 
-void DownloadJob::transient(NetworkResponse::Error error,
-                            const QString &message,
-                            int status,
-                            std::optional<std::chrono::seconds> retryAfter,
-                            const HeaderList &headers)
+qint64 DownloadJob::bytesDone() const
 {
-    // An attempt that moved the transfer forward does not count against the retry limit.
-    if (!m_progressThisAttempt)
-        m_row.countedAttempts += 1;
-    const RetryPolicy policy = m_config.retryPolicy();
-    // maxRetries 0 reports the first outcome as it is, even after progress.
-    if (policy.maxRetries == 0 || m_row.countedAttempts > policy.maxRetries) {
-        NetworkResponse r = baseResponse(status, headers);
-        r.setOutcome(NetworkResponse::Outcome::Retry);
-        r.setRetryAfter(retryAfter ? std::optional(std::min(*retryAfter, policy.maxRetryAfter))
-                                   : std::nullopt);
-        r.setError(error, message);
-        r.setBytes(m_offset + m_received);
-        finalize(r);
-        return;
-    }
-    const auto delay = policy.delayForRetry(
-            qMax(1, m_row.countedAttempts), retryAfter, m_engine->clock()->random01());
-    m_partial.close();
-    m_row.state = TransferInfo::State::Waiting;
-    m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
-    m_row.lastError = message;
-    m_engine->store().saveAttemptState(m_row.identifier, m_row);
-    qCInfo(lcDownload).noquote() << m_row.identifier << "transient:" << message << "- retry in"
-                                 << delay.count() << "ms";
-    scheduleRetry();
+    return m_offset + m_received;
 }
 
-void DownloadJob::scheduleRetry()
+bool DownloadJob::isAttemptRunning() const
 {
-    const qint64 wait = m_row.nextAttemptAt - m_engine->clock()->nowMs();
-    m_retryTimer.start(int(qBound<qint64>(0, wait, qint64(std::numeric_limits<int>::max()))));
+    return bool(m_reply);
 }
 
-void DownloadJob::checkDue()
+void DownloadJob::releaseLocal(const NetworkResponse &response)
 {
-    if (m_row.state != TransferInfo::State::Waiting || m_reply || m_finalizing)
-        return;
-    if (m_engine->clock()->nowMs() < m_row.nextAttemptAt) {
-        scheduleRetry();
-        return;
-    }
-    m_retryTimer.stop();
-    m_currentUrl = m_row.url;
-    m_redirects = 0;
-    beginAttempt();
-}
-
-void DownloadJob::finalize(NetworkResponse response)
-{
-    if (m_finalizing)
-        return;
-    m_finalizing = true;
-    m_stallTimer.stop();
     m_rateTimer.stop();
-    m_retryTimer.stop();
     m_partial.close();
-    response.setIdentifier(m_row.identifier);
-    response.setUrl(m_row.url);
-    response.setAttempts(m_row.attempts);
-    response.setResumedFrom(m_row.resumedFrom);
     if (response.outcome() != NetworkResponse::Outcome::Success
         && response.outcome() != NetworkResponse::Outcome::Retry) {
         m_partial.remove(); // nothing worth resuming
     }
-    if (response.error() != NetworkResponse::Error::Canceled
-        && !m_engine->store().finish(m_row.identifier, response)) {
-        response = NetworkResponse::failure(m_row.identifier,
-                                            NetworkResponse::Error::Canceled,
-                                            QStringLiteral("The transfer was canceled"));
-    }
-    Q_EMIT finished(response);
 }
 
 } // namespace Background

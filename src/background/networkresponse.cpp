@@ -18,6 +18,8 @@ public:
     NetworkResponse::Error error = NetworkResponse::Error::NoError;
     QString errorString;
     HeaderList headers;
+    QByteArray body;
+    QString bodyFilePath;
     int attempts = 0;
     qint64 resumedFrom = 0;
 };
@@ -119,6 +121,23 @@ void NetworkResponse::setError(Error error, const QString &errorString)
     d->errorString = errorString;
 }
 
+QByteArray NetworkResponse::body() const
+{
+    return d->body;
+}
+void NetworkResponse::setBody(const QByteArray &body)
+{
+    d->body = body;
+}
+QString NetworkResponse::bodyFilePath() const
+{
+    return d->bodyFilePath;
+}
+void NetworkResponse::setBodyFilePath(const QString &path)
+{
+    d->bodyFilePath = path;
+}
+
 HeaderList NetworkResponse::headers() const
 {
     return d->headers;
@@ -206,6 +225,8 @@ QString NetworkResponse::defaultErrorString(Error error)
         return QStringLiteral("The transfer was canceled");
     case Error::StoreError:
         return QStringLiteral("The transfer store could not be used");
+    case Error::SourceChanged:
+        return QStringLiteral("The file to upload changed or vanished before it was sent");
     }
     return QStringLiteral("Unknown error");
 }

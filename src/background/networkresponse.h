@@ -62,6 +62,7 @@ public:
         IdentifierConflict, // identifier already used for another URL or destination
         Canceled,
         StoreError, // the state store could not be opened or written
+        SourceChanged, // the file to upload changed or vanished before it was sent
     };
     Q_ENUM(Error)
 
@@ -101,6 +102,13 @@ public:
     Error error() const;
     QString errorString() const;
     void setError(Error error, const QString &errorString = QString());
+
+    // The server's response body to an upload: up to 1 MiB is kept here; a larger one is kept
+    // in the file bodyFilePath() names, and body() holds its first 1 MiB.
+    QByteArray body() const;
+    void setBody(const QByteArray &body);
+    QString bodyFilePath() const;
+    void setBodyFilePath(const QString &path);
 
     HeaderList headers() const;
     QByteArray header(const QByteArray &name) const; // case-insensitive

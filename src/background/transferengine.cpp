@@ -79,7 +79,7 @@ TransferEngine::TransferEngine(const SessionConfiguration &config)
 
 TransferEngine::~TransferEngine()
 {
-    for (DownloadJob *job : std::as_const(m_jobs)) {
+    for (TransferJob *job : std::as_const(m_jobs)) {
         job->disconnect(this);
         job->stop();
         delete job;
@@ -211,7 +211,7 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
     promise->start();
     const QFuture<NetworkResponse> future = promise->future();
 
-    if (DownloadJob *job = m_jobs.value(identifier)) {
+    if (TransferJob *job = m_jobs.value(identifier)) {
         if (job->row().url != fresh.url || job->row().destination != fresh.destination) {
             promise->addResult(
                     NetworkResponse::failure(identifier,
@@ -277,10 +277,10 @@ void TransferEngine::startJob(const TransferRow &row,
     auto *job = new DownloadJob(this, row, request, config);
     m_jobs.insert(row.identifier, job);
     const QString id = row.identifier;
-    connect(job, &DownloadJob::progress, this, [this, id](qint64 received, qint64 total) {
+    connect(job, &TransferJob::progress, this, [this, id](qint64 received, qint64 total) {
         Q_EMIT progress(id, received, total);
     });
-    connect(job, &DownloadJob::finished, this, [this, id](const NetworkResponse &response) {
+    connect(job, &TransferJob::finished, this, [this, id](const NetworkResponse &response) {
         onJobFinished(id, response);
     });
     Q_EMIT pendingChanged();
@@ -289,7 +289,7 @@ void TransferEngine::startJob(const TransferRow &row,
 
 void TransferEngine::onJobFinished(const QString &identifier, const NetworkResponse &response)
 {
-    if (DownloadJob *job = m_jobs.take(identifier))
+    if (TransferJob *job = m_jobs.take(identifier))
         job->deleteLater();
     m_store.releaseLease(identifier, m_ownerToken);
     resolve(identifier, response);
@@ -345,7 +345,7 @@ bool TransferEngine::cancel(const QString &identifier)
     const std::optional<TransferRow> row = m_store.find(identifier);
     if (!row || row->state == TransferInfo::State::Finished)
         return false;
-    if (DownloadJob *job = m_jobs.take(identifier)) {
+    if (TransferJob *job = m_jobs.take(identifier)) {
         job->disconnect(this);
         job->cancel();
         job->deleteLater();

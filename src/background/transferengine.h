@@ -23,7 +23,7 @@ class QNetworkAccessManager;
 namespace Background {
 
 class Clock;
-class DownloadJob;
+class TransferJob;
 
 class BACKGROUND_AUTOTEST_EXPORT TransferEngine : public QObject
 {
@@ -86,7 +86,7 @@ private:
     Clock *m_clock;
     QString m_ownerToken;
     qint64 m_startedAt;
-    QHash<QString, DownloadJob *> m_jobs;
+    QHash<QString, TransferJob *> m_jobs;
     QHash<QString, QList<Promise>> m_promises;
     QHash<QString, RemoteWait> m_remote;
     QHash<QString, qint64> m_remoteProgress;

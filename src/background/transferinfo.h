@@ -19,12 +19,15 @@ class BACKGROUND_EXPORT TransferInfo
 public:
     enum class State { Queued, Running, Waiting, Finished };
     Q_ENUM(State)
+    enum class Kind { Download, Upload };
+    Q_ENUM(Kind)
 
     QString identifier;
+    Kind kind = Kind::Download;
     QUrl url;
-    QString destinationPath;
+    QString localPath; // the destination of a download, the source of an upload
     State state = State::Queued;
-    qint64 bytesReceived = 0; // durable offset for unfinished transfers, size for finished ones
+    qint64 bytesReceived = 0; // durable offset of an unfinished download, size when finished
     qint64 bytesTotal = -1;   // -1 when unknown
     int attempts = 0;
     QDateTime nextAttemptAt; // invalid unless Waiting

@@ -58,7 +58,7 @@ const char kColumns[]
           "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
           "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
           "outcome, http_status, error, error_string, retry_after, response_headers, "
-          "bytes";
+          "bytes, kind, upload_spec, fingerprint, response_body, response_body_path";
 
 TransferRow rowFromQuery(const QSqlQuery &q)
 {
@@ -80,6 +80,9 @@ TransferRow rowFromQuery(const QSqlQuery &q)
     r.nextAttemptAt = q.value(14).toLongLong();
     r.lastError = q.value(15).toString();
     r.resumedFrom = q.value(16).toLongLong();
+    r.kind = TransferInfo::Kind(q.value(24).toInt());
+    r.uploadSpec = q.value(25).toByteArray();
+    r.fingerprint = q.value(26).toByteArray();
     if (r.state == TransferInfo::State::Finished && !q.value(17).isNull()) {
         NetworkResponse res;
         res.setIdentifier(r.identifier);
@@ -91,9 +94,12 @@ TransferRow rowFromQuery(const QSqlQuery &q)
             res.setRetryAfter(std::chrono::seconds(q.value(21).toLongLong()));
         res.setHeaders(decodeHeaders(q.value(22).toByteArray()));
         res.setBytes(q.value(23).toLongLong());
+        res.setBody(q.value(27).toByteArray());
+        res.setBodyFilePath(q.value(28).toString());
         res.setAttempts(r.attempts);
         res.setResumedFrom(r.resumedFrom);
-        if (res.outcome() == NetworkResponse::Outcome::Success)
+        if (res.outcome() == NetworkResponse::Outcome::Success
+            || r.kind == TransferInfo::Kind::Upload)
             res.setFilePath(r.destination);
         r.result = res;
     }
@@ -106,8 +112,9 @@ TransferInfo TransferRow::toInfo() const
 {
     TransferInfo info;
     info.identifier = identifier;
+    info.kind = kind;
     info.url = url;
-    info.destinationPath = destination;
+    info.localPath = destination;
     info.state = state;
     info.bytesReceived = result ? result->bytes() : durableOffset;
     info.bytesTotal = result && result->isSuccess() ? result->bytes() : total;
@@ -273,68 +280,95 @@ bool TransferStore::migrate()
                             .arg(m_path)
                             .arg(version)
                             .arg(SchemaVersion));
-    if (version == SchemaVersion) {
-        // Other programs set user_version too; only our tables and columns make it a store.
-        if (q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(QLatin1String(kColumns)))
-            && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, heartbeat "
-                                     "FROM leases LIMIT 0"))) {
-            q.finish();
-            return true;
-        }
+    // Other programs set user_version too; only our tables and columns make it a store.
+    const auto isOurs = [&](const QString &columns) {
+        const bool ours
+                = q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(columns))
+                  && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, "
+                                           "heartbeat FROM leases LIMIT 0"));
+        q.finish();
+        return ours;
+    };
+    const QString firstColumns = QStringLiteral(
+            "identifier, url, destination, partial_path, state, durable_offset, attempts");
+    if (version > 0
+        && !isOurs(version == SchemaVersion ? QLatin1String(kColumns) : firstColumns)) {
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("%1 is an SQLite database of another application, not a "
                                    "transfer store; it was left untouched")
                             .arg(m_path));
     }
-    if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("Cannot read the transfer store %1").arg(m_path));
-    if (q.value(0).toInt() > 0)
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("%1 is an SQLite database of another application, not a "
-                                   "transfer store; it was left untouched")
-                            .arg(m_path));
-    q.finish();
+    if (version == SchemaVersion)
+        return true;
+    if (version == 0) {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("Cannot read the transfer store %1").arg(m_path));
+        if (q.value(0).toInt() > 0)
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("%1 is an SQLite database of another application, not a "
+                                       "transfer store; it was left untouched")
+                                .arg(m_path));
+        q.finish();
+    }
+
+    // Step i takes the schema from version i to i + 1; all steps run in one transaction.
+    static const QList<QStringList> steps = {
+            {QStringLiteral("CREATE TABLE transfers ("
+                            " identifier TEXT PRIMARY KEY NOT NULL,"
+                            " url BLOB NOT NULL,"
+                            " destination TEXT NOT NULL,"
+                            " partial_path TEXT NOT NULL,"
+                            " request_headers BLOB NOT NULL DEFAULT '',"
+                            " expected_sha256 BLOB NOT NULL DEFAULT '',"
+                            " state INTEGER NOT NULL DEFAULT 0,"
+                            " durable_offset INTEGER NOT NULL DEFAULT 0,"
+                            " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
+                            " total INTEGER NOT NULL DEFAULT -1,"
+                            " etag BLOB NOT NULL DEFAULT '',"
+                            " last_modified BLOB NOT NULL DEFAULT '',"
+                            " attempts INTEGER NOT NULL DEFAULT 0,"
+                            " counted_attempts INTEGER NOT NULL DEFAULT 0,"
+                            " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+                            " last_error TEXT NOT NULL DEFAULT '',"
+                            " resumed_from INTEGER NOT NULL DEFAULT 0,"
+                            " outcome INTEGER, http_status INTEGER, error INTEGER,"
+                            " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
+                            " bytes INTEGER,"
+                            " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
+             QStringLiteral("CREATE TABLE leases ("
+                            " identifier TEXT PRIMARY KEY NOT NULL,"
+                            " owner_token TEXT NOT NULL,"
+                            " pid INTEGER NOT NULL,"
+                            " boot_id BLOB NOT NULL,"
+                            " started_at INTEGER NOT NULL,"
+                            " heartbeat INTEGER NOT NULL)")},
+            // 2: uploads
+            {QStringLiteral("ALTER TABLE transfers ADD COLUMN kind INTEGER NOT NULL DEFAULT 0"),
+             QStringLiteral("ALTER TABLE transfers ADD COLUMN upload_spec BLOB NOT NULL DEFAULT ''"),
+             QStringLiteral("ALTER TABLE transfers ADD COLUMN fingerprint BLOB NOT NULL DEFAULT ''"),
+             QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body BLOB"),
+             QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body_path TEXT")},
+    };
+    static_assert(SchemaVersion == 2, "add a migration step");
 
     Transaction tx(this);
     if (!tx.isActive())
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("Cannot write the transfer store %1").arg(m_path));
-    const bool ok
-            = exec(QStringLiteral("CREATE TABLE transfers ("
-                                  " identifier TEXT PRIMARY KEY NOT NULL,"
-                                  " url BLOB NOT NULL,"
-                                  " destination TEXT NOT NULL,"
-                                  " partial_path TEXT NOT NULL,"
-                                  " request_headers BLOB NOT NULL DEFAULT '',"
-                                  " expected_sha256 BLOB NOT NULL DEFAULT '',"
-                                  " state INTEGER NOT NULL DEFAULT 0,"
-                                  " durable_offset INTEGER NOT NULL DEFAULT 0,"
-                                  " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
-                                  " total INTEGER NOT NULL DEFAULT -1,"
-                                  " etag BLOB NOT NULL DEFAULT '',"
-                                  " last_modified BLOB NOT NULL DEFAULT '',"
-                                  " attempts INTEGER NOT NULL DEFAULT 0,"
-                                  " counted_attempts INTEGER NOT NULL DEFAULT 0,"
-                                  " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
-                                  " last_error TEXT NOT NULL DEFAULT '',"
-                                  " resumed_from INTEGER NOT NULL DEFAULT 0,"
-                                  " outcome INTEGER, http_status INTEGER, error INTEGER,"
-                                  " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
-                                  " bytes INTEGER,"
-                                  " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"))
-              && exec(QStringLiteral("CREATE TABLE leases ("
-                                     " identifier TEXT PRIMARY KEY NOT NULL,"
-                                     " owner_token TEXT NOT NULL,"
-                                     " pid INTEGER NOT NULL,"
-                                     " boot_id BLOB NOT NULL,"
-                                     " started_at INTEGER NOT NULL,"
-                                     " heartbeat INTEGER NOT NULL)"))
-              && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
+    bool ok = true;
+    for (int v = version; ok && v < SchemaVersion; ++v) {
+        for (const QString &sql : steps.at(v))
+            ok = ok && exec(sql);
+    }
+    ok = ok && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
     if (!ok || !tx.commit())
         return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("Cannot create the schema in %1").arg(m_path));
-    qCDebug(lcStore) << "created schema" << SchemaVersion << "in" << m_path;
+                    QStringLiteral("Cannot bring the schema of %1 from version %2 to %3")
+                            .arg(m_path)
+                            .arg(version)
+                            .arg(SchemaVersion));
+    qCDebug(lcStore) << "schema" << version << "->" << SchemaVersion << "in" << m_path;
     return true;
 }
 
@@ -351,31 +385,36 @@ std::optional<TransferRow> TransferStore::find(const QString &identifier)
     return rowFromQuery(q);
 }
 
-QList<TransferRow> TransferStore::all()
+QList<TransferRow> TransferStore::all(std::optional<TransferInfo::Kind> kind)
 {
     QList<TransferRow> rows;
     if (!m_open)
         return rows;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT %1 FROM transfers ORDER BY created_at, identifier")
-                        .arg(QLatin1String(kColumns))))
+    q.prepare(QStringLiteral("SELECT %1 FROM transfers WHERE ? < 0 OR kind = ? "
+                             "ORDER BY created_at, identifier")
+                      .arg(QLatin1String(kColumns)));
+    q.addBindValue(kind ? int(*kind) : -1);
+    q.addBindValue(kind ? int(*kind) : -1);
+    if (!q.exec())
         return rows;
     while (q.next())
         rows.append(rowFromQuery(q));
     return rows;
 }
 
-QStringList TransferStore::unfinishedIdentifiers()
+QStringList TransferStore::unfinishedIdentifiers(TransferInfo::Kind kind)
 {
     QStringList ids;
     if (!m_open)
         return ids;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral(
-            "SELECT identifier FROM transfers WHERE state != ? ORDER BY created_at, identifier"));
+    q.prepare(QStringLiteral("SELECT identifier FROM transfers WHERE state != ? AND kind = ? "
+                             "ORDER BY created_at, identifier"));
     q.addBindValue(int(TransferInfo::State::Finished));
+    q.addBindValue(int(kind));
     if (!q.exec())
         return ids;
     while (q.next())
@@ -419,8 +458,9 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
         QSqlQuery ins(db);
         ins.prepare(
                 QStringLiteral("INSERT INTO transfers (identifier, url, destination, partial_path, "
-                               "request_headers, expected_sha256, state, created_at, updated_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                               "request_headers, expected_sha256, state, created_at, updated_at, "
+                               "kind, upload_spec, fingerprint) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         const qint64 now = nowMs();
         ins.addBindValue(fresh.identifier);
         ins.addBindValue(fresh.url.toEncoded());
@@ -431,6 +471,9 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
         ins.addBindValue(int(TransferInfo::State::Queued));
         ins.addBindValue(now);
         ins.addBindValue(now);
+        ins.addBindValue(int(fresh.kind));
+        ins.addBindValue(notNull(fresh.uploadSpec));
+        ins.addBindValue(notNull(fresh.fingerprint));
         if (!ins.exec()) {
             qCWarning(lcStore) << "insert failed:" << ins.lastError().text();
             return Claim::Error;
@@ -440,7 +483,8 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
             return Claim::Error;
     }
     *row = *existing;
-    if (existing->url != fresh.url || existing->destination != fresh.destination)
+    if (existing->url != fresh.url || existing->destination != fresh.destination
+        || existing->kind != fresh.kind)
         return Claim::Conflict;
     if (existing->state == TransferInfo::State::Finished)
         return Claim::Finished;
@@ -569,7 +613,8 @@ bool TransferStore::finish(const QString &identifier, const NetworkResponse &r)
     q.prepare(QStringLiteral(
             "UPDATE transfers SET state = ?, outcome = ?, http_status = ?, error = ?, "
             "error_string = ?, retry_after = ?, response_headers = ?, bytes = ?, attempts = ?, "
-            "resumed_from = ?, updated_at = ? WHERE identifier = ? AND state != ?"));
+            "resumed_from = ?, response_body = ?, response_body_path = ?, updated_at = ? "
+            "WHERE identifier = ? AND state != ?"));
     q.addBindValue(int(TransferInfo::State::Finished));
     q.addBindValue(int(r.outcome()));
     q.addBindValue(r.httpStatus());
@@ -581,6 +626,8 @@ bool TransferStore::finish(const QString &identifier, const NetworkResponse &r)
     q.addBindValue(r.bytes());
     q.addBindValue(r.attempts());
     q.addBindValue(r.resumedFrom());
+    q.addBindValue(r.body());
+    q.addBindValue(r.bodyFilePath());
     q.addBindValue(nowMs());
     q.addBindValue(identifier);
     q.addBindValue(int(TransferInfo::State::Finished));

@@ -25,11 +25,14 @@ struct Lease
 struct TransferRow
 {
     QString identifier;
+    TransferInfo::Kind kind = TransferInfo::Kind::Download;
     QUrl url;
-    QString destination;
+    QString destination;        // the local file: a download's destination, an upload's source
     QString partialPath;
     HeaderList requestHeaders; // never sensitive ones
     QByteArray expectedSha256;
+    QByteArray uploadSpec;          // UploadOptions::serialize()
+    QByteArray fingerprint;         // of an upload's source, taken when it was first asked for
     TransferInfo::State state = TransferInfo::State::Queued;
     qint64 durableOffset = 0;    // bytes of the partial file that were checkpointed
     QByteArray checkpointBootId; // boot during which that checkpoint was written
@@ -49,7 +52,7 @@ struct TransferRow
 class BACKGROUND_AUTOTEST_EXPORT TransferStore
 {
 public:
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
 
     explicit TransferStore(const QString &path);
     ~TransferStore();
@@ -64,8 +67,8 @@ public:
     QString errorString() const;
 
     std::optional<TransferRow> find(const QString &identifier);
-    QList<TransferRow> all();
-    QStringList unfinishedIdentifiers();
+    QList<TransferRow> all(std::optional<TransferInfo::Kind> kind = std::nullopt);
+    QStringList unfinishedIdentifiers(TransferInfo::Kind kind);
 
     enum class Claim { Acquired, HeldByOther, Finished, Conflict, Error };
     // In one BEGIN IMMEDIATE transaction: insert `fresh` if the identifier is new, then take the

@@ -424,7 +424,7 @@ void tst_Downloader::identifierConflict()
     BG_AWAIT(first);
     QVERIFY2(first.result().isSuccess(), describe(first.result()));
     QCOMPARE(dl.transfer(kId)->url, h->server.url("/f"));
-    QCOMPARE(dl.transfer(kId)->destinationPath, h->dest());
+    QCOMPARE(dl.transfer(kId)->localPath, h->dest());
     QCOMPARE(h->server.requestCount("/g"), 0);
     QVERIFY(!QFile::exists(h->dest(QStringLiteral("other.bin"))));
     QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));

@@ -10,6 +10,8 @@
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
 #include <memory>
@@ -30,6 +32,7 @@ private Q_SLOTS:
     void cleanup();
 
     void freshStore();
+    void migratesFirstSchema();
     void refusesBadFile_data();
     void refusesBadFile();
     void persistsAcrossInstances();
@@ -203,7 +206,7 @@ void tst_Store::refusesBadFile()
             qInfo("SQLite opened the %s; reading it must still not crash", qPrintable(kind));
             store.all();
             store.find(QStringLiteral("row-1"));
-            store.unfinishedIdentifiers();
+            store.unfinishedIdentifiers(TransferInfo::Kind::Download);
         } else {
             QVERIFY(!store.isOpen());
             QCOMPARE(store.error(), NetworkResponse::Error::StoreError);
@@ -250,7 +253,7 @@ void tst_Store::persistsAcrossInstances()
     TransferStore again(storePath());
     QVERIFY(again.open());
     QCOMPARE(again.all().size(), 2);
-    QCOMPARE(again.unfinishedIdentifiers(), QStringList{running});
+    QCOMPARE(again.unfinishedIdentifiers(TransferInfo::Kind::Download), QStringList{running});
 
     const std::optional<TransferRow> r = again.find(running);
     QVERIFY(r);
@@ -445,7 +448,7 @@ void tst_Store::finishKeepsResult()
 
     QVERIFY(store.finish(id, result));
     QVERIFY(!store.lease(id));
-    QVERIFY(!store.unfinishedIdentifiers().contains(id));
+    QVERIFY(!store.unfinishedIdentifiers(TransferInfo::Kind::Download).contains(id));
     std::optional<TransferRow> stored = store.find(id);
     QVERIFY(stored);
     QCOMPARE(stored->state, TransferInfo::State::Finished);
@@ -566,6 +569,56 @@ void tst_Store::downloaderOnBrokenStore()
     QVERIFY(!downloader.forget(QStringLiteral("a")));
     QVERIFY(!downloader.cancel(QStringLiteral("a")));
     QCOMPARE(readFile(path), before);
+}
+
+// A store written by the first release (schema 1, downloads only) opens, is brought to the
+// current schema in place, and keeps its rows.
+void tst_Store::migratesFirstSchema()
+{
+    const QString path = storePath();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                    QStringLiteral("schema1"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral(
+                "CREATE TABLE transfers (identifier TEXT PRIMARY KEY NOT NULL, url BLOB NOT NULL,"
+                " destination TEXT NOT NULL, partial_path TEXT NOT NULL,"
+                " request_headers BLOB NOT NULL DEFAULT '', expected_sha256 BLOB NOT NULL DEFAULT '',"
+                " state INTEGER NOT NULL DEFAULT 0, durable_offset INTEGER NOT NULL DEFAULT 0,"
+                " checkpoint_boot_id BLOB NOT NULL DEFAULT '', total INTEGER NOT NULL DEFAULT -1,"
+                " etag BLOB NOT NULL DEFAULT '', last_modified BLOB NOT NULL DEFAULT '',"
+                " attempts INTEGER NOT NULL DEFAULT 0, counted_attempts INTEGER NOT NULL DEFAULT 0,"
+                " next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+                " resumed_from INTEGER NOT NULL DEFAULT 0, outcome INTEGER, http_status INTEGER,"
+                " error INTEGER, error_string TEXT, retry_after INTEGER, response_headers BLOB,"
+                " bytes INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral(
+                "CREATE TABLE leases (identifier TEXT PRIMARY KEY NOT NULL, owner_token TEXT NOT "
+                "NULL, pid INTEGER NOT NULL, boot_id BLOB NOT NULL, started_at INTEGER NOT NULL,"
+                " heartbeat INTEGER NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO transfers (identifier, url, destination, partial_path, durable_offset,"
+                " etag, created_at, updated_at) VALUES ('old', 'http://127.0.0.1:1/f', '/tmp/f',"
+                " '/tmp/.f.1.part', 4096, '\"v1\"', 1, 1)")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 1")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("schema1"));
+
+    Background::TransferStore store(path);
+    QVERIFY2(store.open(), qPrintable(store.errorString()));
+    QCOMPARE(store.pragma(QStringLiteral("user_version")).toInt(),
+             Background::TransferStore::SchemaVersion);
+    const auto row = store.find(QStringLiteral("old"));
+    QVERIFY(row);
+    QCOMPARE(row->kind, Background::TransferInfo::Kind::Download);
+    QCOMPARE(row->durableOffset, qint64(4096));
+    QCOMPARE(row->etag, QByteArray("\"v1\""));
+    QCOMPARE(store.unfinishedIdentifiers(Background::TransferInfo::Kind::Download),
+             QStringList{QStringLiteral("old")});
+    QVERIFY(store.unfinishedIdentifiers(Background::TransferInfo::Kind::Upload).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Store)

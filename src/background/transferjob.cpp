@@ -1,0 +1,163 @@
+#include "transferjob.h"
+
+#include "clock.h"
+#include "httprules.h"
+#include "logging.h"
+#include "transferengine.h"
+
+#include <QtCore/QDateTime>
+
+#include <limits>
+
+namespace Background {
+
+TransferJob::TransferJob(TransferEngine *engine,
+                         const TransferRow &row,
+                         const QNetworkRequest &request,
+                         const SessionConfiguration &configuration)
+    : m_engine(engine)
+    , m_row(row)
+    , m_request(request)
+    , m_config(configuration)
+    , m_currentUrl(row.url)
+{
+    m_stallTimer.setSingleShot(true);
+    m_stallTimer.setInterval(m_config.stallTimeout());
+    connect(&m_stallTimer, &QTimer::timeout, this, [this] { onStalled(); });
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &TransferJob::checkDue);
+    connect(m_engine->clock(), &Clock::advanced, this, &TransferJob::checkDue);
+}
+
+void TransferJob::start()
+{
+    if (m_row.state == TransferInfo::State::Waiting
+        && m_row.nextAttemptAt > m_engine->clock()->nowMs()) {
+        scheduleRetry(); // a restart must not retry before the persisted due time
+        return;
+    }
+    beginAttempt();
+}
+
+QNetworkRequest TransferJob::requestFor(const QUrl &url) const
+{
+    QNetworkRequest req = m_request;
+    req.setUrl(url);
+    if (!Http::isSameOrigin(url, m_row.url)) {
+        // Credentials stay with the origin they were given for; a retry that starts again at
+        // that origin has them again.
+        const QList<QByteArray> names = m_request.rawHeaderList();
+        for (const QByteArray &name : names) {
+            if (m_config.isSensitiveHeader(name))
+                req.setRawHeader(name, QByteArray());
+        }
+    }
+    // Redirects are ours to follow: Qt's policy would forward credentials to other origins
+    // and turn uploads into GETs.
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::ManualRedirectPolicy);
+    return req;
+}
+
+std::optional<std::chrono::seconds> TransferJob::retryAfterOf(const HeaderList &headers,
+                                                              qint64 nowMs)
+{
+    for (const auto &h : headers) {
+        if (h.first.compare("Retry-After", Qt::CaseInsensitive) == 0)
+            return Http::parseRetryAfter(h.second, QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC));
+    }
+    return std::nullopt;
+}
+
+NetworkResponse TransferJob::baseResponse(int status, const HeaderList &headers) const
+{
+    NetworkResponse r;
+    r.setIdentifier(m_row.identifier);
+    r.setUrl(m_row.url);
+    r.setHttpStatus(status);
+    r.setHeaders(headers);
+    r.setAttempts(m_row.attempts);
+    r.setResumedFrom(m_row.resumedFrom);
+    return r;
+}
+
+void TransferJob::transient(NetworkResponse::Error error,
+                            const QString &message,
+                            int status,
+                            std::optional<std::chrono::seconds> retryAfter,
+                            const HeaderList &headers)
+{
+    // An attempt that moved the transfer forward does not count against the retry limit.
+    if (!m_progressThisAttempt)
+        m_row.countedAttempts += 1;
+    const RetryPolicy policy = m_config.retryPolicy();
+    // maxRetries 0 reports the first outcome as it is, even after progress.
+    if (policy.maxRetries == 0 || m_row.countedAttempts > policy.maxRetries) {
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(NetworkResponse::Outcome::Retry);
+        r.setRetryAfter(retryAfter ? std::optional(std::min(*retryAfter, policy.maxRetryAfter))
+                                   : std::nullopt);
+        r.setError(error, message);
+        r.setBytes(bytesDone());
+        finalize(r);
+        return;
+    }
+    const auto delay = policy.delayForRetry(qMax(1, m_row.countedAttempts),
+                                            retryAfter,
+                                            m_engine->clock()->random01());
+    m_row.state = TransferInfo::State::Waiting;
+    m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
+    m_row.lastError = message;
+    m_engine->store().saveAttemptState(m_row.identifier, m_row);
+    qCInfo(lcEngine).noquote() << m_row.identifier << "transient:" << message << "- retry in"
+                               << delay.count() << "ms";
+    scheduleRetry();
+}
+
+void TransferJob::scheduleRetry()
+{
+    const qint64 wait = m_row.nextAttemptAt - m_engine->clock()->nowMs();
+    m_retryTimer.start(int(qBound<qint64>(0, wait, qint64(std::numeric_limits<int>::max()))));
+}
+
+void TransferJob::checkDue()
+{
+    if (m_row.state != TransferInfo::State::Waiting || isAttemptRunning() || m_finalizing)
+        return;
+    if (m_engine->clock()->nowMs() < m_row.nextAttemptAt) {
+        scheduleRetry();
+        return;
+    }
+    m_retryTimer.stop();
+    m_currentUrl = m_row.url;
+    m_redirects = 0;
+    beginAttempt();
+}
+
+void TransferJob::stopTimers()
+{
+    m_stallTimer.stop();
+    m_retryTimer.stop();
+}
+
+void TransferJob::finalize(NetworkResponse response)
+{
+    if (m_finalizing)
+        return;
+    m_finalizing = true;
+    stopTimers();
+    response.setIdentifier(m_row.identifier);
+    response.setUrl(m_row.url);
+    response.setAttempts(m_row.attempts);
+    response.setResumedFrom(m_row.resumedFrom);
+    releaseLocal(response);
+    if (response.error() != NetworkResponse::Error::Canceled
+        && !m_engine->store().finish(m_row.identifier, response)) {
+        response = NetworkResponse::failure(m_row.identifier,
+                                            NetworkResponse::Error::Canceled,
+                                            QStringLiteral("The transfer was canceled"));
+    }
+    Q_EMIT finished(response);
+}
+
+} // namespace Background
