@@ -23,8 +23,21 @@ Downloader::Downloader(const SessionConfiguration &configuration, QObject *paren
     d->configuration = configuration;
     d->engine = TransferEngine::forConfiguration(configuration);
     TransferEngine *engine = d->engine.get();
-    connect(engine, &TransferEngine::progress, this, &Downloader::progress);
-    connect(engine, &TransferEngine::finished, this, &Downloader::finished);
+    // The engine may serve both kinds; each client speaks only of its own.
+    connect(engine,
+            &TransferEngine::progress,
+            this,
+            [this](TransferInfo::Kind kind, const QString &id, qint64 done, qint64 total) {
+                if (kind == TransferInfo::Kind::Download)
+                    Q_EMIT progress(id, done, total);
+            });
+    connect(engine,
+            &TransferEngine::finished,
+            this,
+            [this](TransferInfo::Kind kind, const QString &id, const NetworkResponse &response) {
+                if (kind == TransferInfo::Kind::Download)
+                    Q_EMIT finished(id, response);
+            });
     connect(engine, &TransferEngine::pendingChanged, this, &Downloader::pendingIdentifiersChanged);
 }
 

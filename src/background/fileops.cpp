@@ -1,7 +1,10 @@
 #include "fileops.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QDateTime>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QSysInfo>
 
 #if defined(Q_OS_WIN)
@@ -105,6 +108,25 @@ bool makeOrdinary(const QString &path)
 #endif
     return ::chmod(QFile::encodeName(path).constData(), 0666 & ~mask) == 0;
 #endif
+}
+
+QByteArray fingerprint(const QString &path)
+{
+    constexpr qint64 kEdge = 64 * 1024;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QFileInfo info(file);
+    const qint64 size = file.size();
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(file.read(qMin(size, kEdge)));
+    if (size > kEdge) {
+        file.seek(qMax(kEdge, size - kEdge));
+        hash.addData(file.read(kEdge));
+    }
+    return QByteArray::number(size) + ':'
+           + QByteArray::number(info.lastModified().toMSecsSinceEpoch()) + ':'
+           + hash.result().toHex();
 }
 
 QByteArray bootId()

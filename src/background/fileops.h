@@ -28,6 +28,10 @@ BACKGROUND_AUTOTEST_EXPORT bool makePrivate(const QString &path, bool isDirector
 // the partial file is owner-only while it is being written, the result is an ordinary file.
 BACKGROUND_AUTOTEST_EXPORT bool makeOrdinary(const QString &path);
 
+// Size, modification time and a SHA-256 of the first and last 64 KiB: cheap for a 4 GiB file,
+// and any ordinary change to it shows. Empty when the file cannot be read.
+BACKGROUND_AUTOTEST_EXPORT QByteArray fingerprint(const QString &path);
+
 // Changes on every boot; empty where the platform cannot tell (then nothing is trusted
 // beyond the last fsynced checkpoint).
 BACKGROUND_AUTOTEST_EXPORT QByteArray bootId();

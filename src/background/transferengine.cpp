@@ -2,10 +2,12 @@
 
 #include "clock.h"
 #include "downloadjob.h"
+#include "uploadjob.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
 
+#include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMutex>
@@ -195,28 +197,86 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
                 NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("The expected SHA-256 must be 64 hexadecimal digits")));
 
-    TransferRow fresh;
-    fresh.identifier = identifier;
-    fresh.url = url;
-    fresh.destination = QFileInfo(destinationPath).absoluteFilePath();
+    TransferRow fresh = freshRow(request, identifier, destinationPath, config);
     fresh.partialPath = partialPathFor(fresh.destination);
     fresh.expectedSha256 = sha;
+    return submit(fresh, request, config);
+}
+
+QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
+                                                const QString &filePath,
+                                                const QString &identifier,
+                                                const UploadOptions &options,
+                                                const SessionConfiguration &config)
+{
+    if (!m_store.isOpen())
+        return ready(NetworkResponse::failure(
+                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
+    if (const QString why = validateIdentifier(identifier); !why.isEmpty())
+        return ready(NetworkResponse::failure(
+                identifier, NetworkResponse::Error::InvalidIdentifier, why));
+    if (!Http::isHttpUrl(request.url()))
+        return ready(NetworkResponse::failure(
+                identifier,
+                NetworkResponse::Error::InvalidRequest,
+                QStringLiteral("Only http and https URLs can receive an upload, not '%1'")
+                        .arg(request.url().toDisplayString())));
+    const QFileInfo source(filePath);
+    if (filePath.isEmpty() || !source.isFile() || !source.isReadable())
+        return ready(NetworkResponse::failure(
+                identifier,
+                NetworkResponse::Error::InvalidRequest,
+                QStringLiteral("'%1' is not a readable file").arg(filePath)));
+
+    TransferRow fresh = freshRow(request, identifier, filePath, config);
+    fresh.kind = TransferInfo::Kind::Upload;
+    fresh.uploadSpec = options.serialize();
+    // Taken once, when the upload is first asked for; every attempt compares against it.
+    fresh.fingerprint = FileOps::fingerprint(fresh.destination);
+    // Where a large response body is kept, beside the store.
+    fresh.partialPath = QFileInfo(m_store.path()).absoluteFilePath() + QStringLiteral(".bodies/")
+                        + QString::fromLatin1(
+                                QCryptographicHash::hash(identifier.toUtf8(),
+                                                         QCryptographicHash::Sha1)
+                                        .toHex())
+                        + QStringLiteral(".body");
+    return submit(fresh, request, config);
+}
+
+TransferRow TransferEngine::freshRow(const QNetworkRequest &request,
+                                     const QString &identifier,
+                                     const QString &localPath,
+                                     const SessionConfiguration &config) const
+{
+    TransferRow fresh;
+    fresh.identifier = identifier;
+    fresh.url = request.url();
+    fresh.destination = QFileInfo(localPath).absoluteFilePath();
     const QList<QByteArray> names = request.rawHeaderList();
     for (const QByteArray &name : names) {
         if (!config.isSensitiveHeader(name))
             fresh.requestHeaders.append({name, request.rawHeader(name)});
     }
+    return fresh;
+}
 
+QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
+                                                const QNetworkRequest &request,
+                                                const SessionConfiguration &config)
+{
+    const QString identifier = fresh.identifier;
     auto promise = std::make_shared<QPromise<NetworkResponse>>();
     promise->start();
     const QFuture<NetworkResponse> future = promise->future();
 
     if (TransferJob *job = m_jobs.value(identifier)) {
-        if (job->row().url != fresh.url || job->row().destination != fresh.destination) {
+        if (job->row().url != fresh.url || job->row().destination != fresh.destination
+            || job->row().kind != fresh.kind) {
             promise->addResult(
                     NetworkResponse::failure(identifier,
                                              NetworkResponse::Error::IdentifierConflict,
-                                             QStringLiteral("'%1' is already downloading %2 to %3")
+                                             QStringLiteral("'%1' is already transferring %2 "
+                                                            "with %3")
                                                      .arg(identifier,
                                                           job->row().url.toDisplayString(),
                                                           job->row().destination)));
@@ -247,7 +307,7 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
         promise->addResult(NetworkResponse::failure(
                 identifier,
                 NetworkResponse::Error::IdentifierConflict,
-                QStringLiteral("'%1' is already used for %2 to %3; forget() it first")
+                QStringLiteral("'%1' is already used for %2 with %3; forget() it first")
                         .arg(identifier, row.url.toDisplayString(), row.destination)));
         promise->finish();
         return future;
@@ -258,7 +318,7 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
     case TransferStore::Claim::HeldByOther:
         qCInfo(lcEngine) << identifier << "is owned by another process; waiting for it";
         m_promises[identifier].append(promise);
-        m_remote.insert(identifier, RemoteWait{request, fresh.destination, options, config});
+        m_remote.insert(identifier, RemoteWait{request, config, fresh.kind});
         if (!m_remotePoll.isActive())
             m_remotePoll.start();
         return future;
@@ -274,29 +334,38 @@ void TransferEngine::startJob(const TransferRow &row,
                               const QNetworkRequest &request,
                               const SessionConfiguration &config)
 {
-    auto *job = new DownloadJob(this, row, request, config);
+    TransferJob *job = nullptr;
+    if (row.kind == TransferInfo::Kind::Upload)
+        job = new UploadJob(this, row, request, config);
+    else
+        job = new DownloadJob(this, row, request, config);
     m_jobs.insert(row.identifier, job);
     const QString id = row.identifier;
-    connect(job, &TransferJob::progress, this, [this, id](qint64 received, qint64 total) {
-        Q_EMIT progress(id, received, total);
+    const TransferInfo::Kind kind = row.kind;
+    connect(job, &TransferJob::progress, this, [this, id, kind](qint64 done, qint64 total) {
+        Q_EMIT progress(kind, id, done, total);
     });
-    connect(job, &TransferJob::finished, this, [this, id](const NetworkResponse &response) {
-        onJobFinished(id, response);
+    connect(job, &TransferJob::finished, this, [this, job](const NetworkResponse &response) {
+        onJobFinished(job, response);
     });
     Q_EMIT pendingChanged();
     job->start();
 }
 
-void TransferEngine::onJobFinished(const QString &identifier, const NetworkResponse &response)
+void TransferEngine::onJobFinished(TransferJob *job, const NetworkResponse &response)
 {
-    if (TransferJob *job = m_jobs.take(identifier))
-        job->deleteLater();
+    const QString identifier = job->identifier();
+    const TransferInfo::Kind kind = job->row().kind;
+    m_jobs.remove(identifier);
+    job->deleteLater();
     m_store.releaseLease(identifier, m_ownerToken);
-    resolve(identifier, response);
+    resolve(kind, identifier, response);
     Q_EMIT pendingChanged();
 }
 
-void TransferEngine::resolve(const QString &identifier, const NetworkResponse &response)
+void TransferEngine::resolve(TransferInfo::Kind kind,
+                             const QString &identifier,
+                             const NetworkResponse &response)
 {
     // The result is already in the store; only now do callers hear of it.
     const QList<Promise> promises = m_promises.take(identifier);
@@ -305,7 +374,7 @@ void TransferEngine::resolve(const QString &identifier, const NetworkResponse &r
         p->addResult(response);
         p->finish();
     }
-    Q_EMIT finished(identifier, response);
+    Q_EMIT finished(kind, identifier, response);
 }
 
 QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
@@ -323,6 +392,9 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
     QNetworkRequest request(row->url);
     for (const auto &h : row->requestHeaders)
         request.setRawHeader(h.first, h.second);
+    if (row->kind == TransferInfo::Kind::Upload)
+        return upload(request, row->destination, identifier,
+                      UploadOptions::deserialize(row->uploadSpec), config);
     DownloadOptions options;
     options.expectedSha256 = row->expectedSha256;
     return download(request, identifier, row->destination, options, config);
@@ -356,7 +428,7 @@ bool TransferEngine::cancel(const QString &identifier)
     const NetworkResponse r = NetworkResponse::failure(identifier,
                                                        NetworkResponse::Error::Canceled,
                                                        QStringLiteral("The transfer was canceled"));
-    resolve(identifier, r);
+    resolve(row->kind, identifier, r);
     Q_EMIT pendingChanged();
     return true;
 }
@@ -367,19 +439,20 @@ void TransferEngine::pollRemote()
     for (const QString &id : ids) {
         const std::optional<TransferRow> row = m_store.find(id);
         if (!row) {
-            resolve(id,
+            resolve(m_remote.value(id).kind,
+                    id,
                     NetworkResponse::failure(id,
                                              NetworkResponse::Error::Canceled,
                                              QStringLiteral("The transfer was canceled")));
             continue;
         }
         if (row->state == TransferInfo::State::Finished && row->result) {
-            resolve(id, *row->result);
+            resolve(row->kind, id, *row->result);
             continue;
         }
         if (m_remoteProgress.value(id, -1) != row->durableOffset) {
             m_remoteProgress.insert(id, row->durableOffset);
-            Q_EMIT progress(id, row->durableOffset, row->total);
+            Q_EMIT progress(row->kind, id, row->durableOffset, row->total);
         }
         const RemoteWait wait = m_remote.value(id);
         TransferRow fresh = *row;

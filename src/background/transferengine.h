@@ -8,6 +8,7 @@
 #include "networkresponse.h"
 #include "sessionconfiguration.h"
 #include "transferstore.h"
+#include "uploadoptions.h"
 
 #include <QtCore/QFuture>
 #include <QtCore/QHash>
@@ -43,6 +44,11 @@ public:
                                       const QString &destinationPath,
                                       const DownloadOptions &options,
                                       const SessionConfiguration &config);
+    QFuture<NetworkResponse> upload(const QNetworkRequest &request,
+                                    const QString &filePath,
+                                    const QString &identifier,
+                                    const UploadOptions &options,
+                                    const SessionConfiguration &config);
     QFuture<NetworkResponse> resume(const QString &identifier, const SessionConfiguration &config);
     bool forget(const QString &identifier);
     bool cancel(const QString &identifier);
@@ -53,8 +59,14 @@ public:
     std::optional<TransferInfo> transfer(const QString &identifier);
 
 Q_SIGNALS:
-    void progress(const QString &identifier, qint64 bytesReceived, qint64 bytesTotal);
-    void finished(const QString &identifier, const Background::NetworkResponse &response);
+    // `kind` lets a Downloader and an Uploader on one engine each speak of their own transfers.
+    void progress(Background::TransferInfo::Kind kind,
+                  const QString &identifier,
+                  qint64 bytesDone,
+                  qint64 bytesTotal);
+    void finished(Background::TransferInfo::Kind kind,
+                  const QString &identifier,
+                  const Background::NetworkResponse &response);
     void pendingChanged();
 
 private:
@@ -64,10 +76,17 @@ private:
     struct RemoteWait
     {
         QNetworkRequest request;
-        QString destination;
-        DownloadOptions options;
         SessionConfiguration config;
+        TransferInfo::Kind kind;
     };
+
+    TransferRow freshRow(const QNetworkRequest &request,
+                         const QString &identifier,
+                         const QString &localPath,
+                         const SessionConfiguration &config) const;
+    QFuture<NetworkResponse> submit(const TransferRow &fresh,
+                                    const QNetworkRequest &request,
+                                    const SessionConfiguration &config);
 
     Lease myLease() const;
     TransferInfo snapshot(const TransferRow &row);
@@ -75,8 +94,10 @@ private:
     void startJob(const TransferRow &row,
                   const QNetworkRequest &request,
                   const SessionConfiguration &config);
-    void onJobFinished(const QString &identifier, const NetworkResponse &response);
-    void resolve(const QString &identifier, const NetworkResponse &response);
+    void onJobFinished(TransferJob *job, const NetworkResponse &response);
+    void resolve(TransferInfo::Kind kind,
+                 const QString &identifier,
+                 const NetworkResponse &response);
     void pollRemote();
     static QFuture<NetworkResponse> ready(const NetworkResponse &response);
 

@@ -134,6 +134,33 @@ void TransferJob::checkDue()
     beginAttempt();
 }
 
+// Failures before the server answered are final when retrying cannot help (refused, unknown
+// host, TLS); anything that cuts a transfer the server had accepted is an interruption.
+TransferJob::ErrorClass TransferJob::classifyNetworkError(QNetworkReply::NetworkError error,
+                                                          bool answered)
+{
+    using E = NetworkResponse::Error;
+    switch (error) {
+    case QNetworkReply::ConnectionRefusedError:
+        return {E::ConnectionRefused, false};
+    case QNetworkReply::HostNotFoundError:
+        return {E::HostNotFound, false};
+    case QNetworkReply::SslHandshakeFailedError:
+    case QNetworkReply::InsecureRedirectError:
+        return {E::TlsError, false};
+    case QNetworkReply::RemoteHostClosedError:
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::TemporaryNetworkFailureError:
+    case QNetworkReply::NetworkSessionFailedError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::UnknownNetworkError:
+    case QNetworkReply::OperationCanceledError:
+        return {answered ? E::Interrupted : E::NetworkError, true};
+    default:
+        return answered ? ErrorClass{E::Interrupted, true} : ErrorClass{E::NetworkError, false};
+    }
+}
+
 void TransferJob::stopTimers()
 {
     m_stallTimer.stop();

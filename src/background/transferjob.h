@@ -9,6 +9,7 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
+#include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QNetworkRequest>
 
 #include <chrono>
@@ -61,6 +62,13 @@ protected:
     static std::optional<std::chrono::seconds> retryAfterOf(const HeaderList &headers,
                                                             qint64 nowMs);
     void stopTimers();
+
+    struct ErrorClass
+    {
+        NetworkResponse::Error error;
+        bool transient;
+    };
+    static ErrorClass classifyNetworkError(QNetworkReply::NetworkError error, bool answered);
 
     TransferEngine *m_engine;
     TransferRow m_row;

@@ -1,0 +1,83 @@
+#include "uploader.h"
+
+#include "transferengine.h"
+
+namespace Background {
+
+class UploaderPrivate
+{
+public:
+    SessionConfiguration configuration;
+    std::shared_ptr<TransferEngine> engine;
+};
+
+Uploader::Uploader(QObject *parent)
+    : Uploader(SessionConfiguration(), parent)
+{}
+
+Uploader::Uploader(const SessionConfiguration &configuration, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<UploaderPrivate>())
+{
+    qRegisterMetaType<NetworkResponse>();
+    d->configuration = configuration;
+    d->engine = TransferEngine::forConfiguration(configuration);
+    TransferEngine *engine = d->engine.get();
+    // The engine may serve both kinds; each client speaks only of its own.
+    connect(engine,
+            &TransferEngine::progress,
+            this,
+            [this](TransferInfo::Kind kind, const QString &id, qint64 done, qint64 total) {
+                if (kind == TransferInfo::Kind::Upload)
+                    Q_EMIT progress(id, done, total);
+            });
+    connect(engine,
+            &TransferEngine::finished,
+            this,
+            [this](TransferInfo::Kind kind, const QString &id, const NetworkResponse &response) {
+                if (kind == TransferInfo::Kind::Upload)
+                    Q_EMIT finished(id, response);
+            });
+    connect(engine, &TransferEngine::pendingChanged, this, &Uploader::pendingIdentifiersChanged);
+}
+
+Uploader::~Uploader() = default;
+
+SessionConfiguration Uploader::configuration() const { return d->configuration; }
+NetworkResponse::Error Uploader::storeError() const { return d->engine->store().error(); }
+QString Uploader::storeErrorString() const { return d->engine->store().errorString(); }
+
+QFuture<NetworkResponse> Uploader::networkResponse(const QNetworkRequest &request,
+                                                   const QString &filePath,
+                                                   const QString &identifier)
+{
+    return networkResponse(request, filePath, identifier, UploadOptions());
+}
+
+QFuture<NetworkResponse> Uploader::networkResponse(const QNetworkRequest &request,
+                                                   const QString &filePath,
+                                                   const QString &identifier,
+                                                   const UploadOptions &options)
+{
+    return d->engine->upload(request, filePath, identifier, options, d->configuration);
+}
+
+QFuture<NetworkResponse> Uploader::resume(const QString &identifier)
+{
+    return d->engine->resume(identifier, d->configuration);
+}
+
+QStringList Uploader::pendingIdentifiers() const
+{
+    return d->engine->store().unfinishedIdentifiers(TransferInfo::Kind::Upload);
+}
+
+std::optional<TransferInfo> Uploader::transfer(const QString &identifier) const
+{
+    return d->engine->transfer(identifier);
+}
+
+bool Uploader::forget(const QString &identifier) { return d->engine->forget(identifier); }
+bool Uploader::cancel(const QString &identifier) { return d->engine->cancel(identifier); }
+
+} // namespace Background

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "background_export.h"
+#include "networkresponse.h"
+#include "sessionconfiguration.h"
+#include "transferinfo.h"
+#include "uploadoptions.h"
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtNetwork/QNetworkRequest>
+
+#include <memory>
+#include <optional>
+
+namespace Background {
+
+class UploaderPrivate;
+
+// Restart-safe uploads named by an identifier the app chooses.
+//
+// The file is fingerprinted when the upload is first asked for; if it changes or vanishes
+// before the server has it all, the result is Failed/SourceChanged. A plain HTTP upload that
+// was interrupted (or whose process died) is sent again from its first byte.
+class BACKGROUND_EXPORT Uploader : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
+
+public:
+    explicit Uploader(QObject *parent = nullptr);
+    explicit Uploader(const SessionConfiguration &configuration, QObject *parent = nullptr);
+    ~Uploader() override;
+
+    SessionConfiguration configuration() const;
+    NetworkResponse::Error storeError() const;
+    QString storeErrorString() const;
+
+    QFuture<NetworkResponse> networkResponse(const QNetworkRequest &request,
+                                             const QString &filePath,
+                                             const QString &identifier);
+    QFuture<NetworkResponse> networkResponse(const QNetworkRequest &request,
+                                             const QString &filePath,
+                                             const QString &identifier,
+                                             const UploadOptions &options);
+
+    // Continue an unfinished upload with the request the store remembers (without the
+    // sensitive headers). A finished one answers with its kept result.
+    QFuture<NetworkResponse> resume(const QString &identifier);
+
+    QStringList pendingIdentifiers() const;
+    std::optional<TransferInfo> transfer(const QString &identifier) const;
+
+public Q_SLOTS:
+    bool forget(const QString &identifier);
+    bool cancel(const QString &identifier);
+
+Q_SIGNALS:
+    void progress(const QString &identifier, qint64 bytesSent, qint64 bytesTotal);
+    void finished(const QString &identifier, const Background::NetworkResponse &response);
+    void pendingIdentifiersChanged();
+
+private:
+    std::unique_ptr<UploaderPrivate> d;
+};
+
+} // namespace Background

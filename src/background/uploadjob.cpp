@@ -1,0 +1,307 @@
+#include "uploadjob.h"
+
+#include "clock.h"
+#include "fileops.h"
+#include "httprules.h"
+#include "logging.h"
+#include "transferengine.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QMimeDatabase>
+#include <QtNetwork/QHttpMultiPart>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkReply>
+
+namespace Background {
+
+UploadJob::UploadJob(TransferEngine *engine,
+                     const TransferRow &row,
+                     const QNetworkRequest &request,
+                     const SessionConfiguration &configuration)
+    : TransferJob(engine, row, request, configuration)
+    , m_options(UploadOptions::deserialize(row.uploadSpec))
+    , m_responseFile(row.partialPath)
+{}
+
+UploadJob::~UploadJob()
+{
+    dropReply();
+}
+
+void UploadJob::stop()
+{
+    m_finalizing = true;
+    stopTimers();
+    dropReply();
+}
+
+void UploadJob::cancel()
+{
+    stop();
+    m_responseFile.close();
+    QFile::remove(m_row.partialPath);
+}
+
+void UploadJob::dropReply()
+{
+    if (m_reply) {
+        // Cut only our own connections: Qt's internal ones carry abort() to the socket.
+        QObject::disconnect(m_reply, nullptr, this, nullptr);
+        m_reply->abort();
+        m_reply->deleteLater();
+        m_reply = nullptr;
+    }
+    // The reply may still read the body until it is deleted; the owner goes with it.
+    if (m_bodyOwner)
+        m_bodyOwner.release()->deleteLater();
+    m_body = nullptr;
+}
+
+bool UploadJob::sourceUnchanged()
+{
+    if (FileOps::fingerprint(m_row.destination) == m_row.fingerprint)
+        return true;
+    NetworkResponse r = baseResponse(0, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(NetworkResponse::Error::SourceChanged,
+               QFileInfo::exists(m_row.destination)
+                       ? QStringLiteral("%1 changed after the upload was asked for; it was not "
+                                        "sent")
+                                 .arg(m_row.destination)
+                       : QStringLiteral("%1 no longer exists").arg(m_row.destination));
+    finalize(r);
+    return false;
+}
+
+QIODevice *UploadJob::makeBody(QNetworkRequest *request)
+{
+    auto *file = new QFile(m_row.destination);
+    if (m_options.body == UploadOptions::Body::Raw) {
+        m_bodyOwner.reset(file);
+        if (!file->open(QIODevice::ReadOnly))
+            return nullptr;
+        request->setHeader(QNetworkRequest::ContentTypeHeader,
+                           m_options.contentType.isEmpty()
+                                   ? QByteArrayLiteral("application/octet-stream")
+                                   : m_options.contentType);
+        m_total = file->size();
+        return file;
+    }
+    // QHttpMultiPart reads each part's device in turn, so the file is never held in memory.
+    auto *multipart = new QHttpMultiPart(QHttpMultiPart::FormDataType);
+    m_bodyOwner.reset(multipart);
+    for (const auto &field : std::as_const(m_options.fields)) {
+        QHttpPart part;
+        part.setHeader(QNetworkRequest::ContentDispositionHeader,
+                       QStringLiteral("form-data; name=\"%1\"").arg(field.first));
+        part.setBody(field.second.toUtf8());
+        multipart->append(part);
+    }
+    file->setParent(multipart);
+    if (!file->open(QIODevice::ReadOnly)) {
+        m_bodyOwner.reset();
+        return nullptr;
+    }
+    const QString fileName = m_options.fileName.isEmpty()
+                                     ? QFileInfo(m_row.destination).fileName()
+                                     : m_options.fileName;
+    QHttpPart filePart;
+    filePart.setHeader(QNetworkRequest::ContentDispositionHeader,
+                       QStringLiteral("form-data; name=\"%1\"; filename=\"%2\"")
+                               .arg(m_options.fileField, fileName));
+    filePart.setHeader(QNetworkRequest::ContentTypeHeader,
+                       m_options.contentType.isEmpty()
+                               ? QMimeDatabase().mimeTypeForFile(m_row.destination).name().toLatin1()
+                               : m_options.contentType);
+    filePart.setBodyDevice(file);
+    multipart->append(filePart);
+    request->setHeader(QNetworkRequest::ContentTypeHeader,
+                       QByteArray(QByteArray("multipart/form-data; boundary=")
+                                  + multipart->boundary()));
+    m_total = -1; // known once Qt reports progress
+    return nullptr;
+}
+
+void UploadJob::beginAttempt()
+{
+    m_finalizing = false;
+    if (!sourceUnchanged())
+        return;
+    m_sent = 0;
+    m_responseBody.clear();
+    m_responseFile.close();
+    QFile::remove(m_row.partialPath);
+
+    QNetworkRequest req = requestFor(m_currentUrl);
+    QIODevice *device = makeBody(&req);
+    const bool multipart = m_options.body == UploadOptions::Body::Multipart;
+    if (multipart ? !m_bodyOwner : !device) {
+        NetworkResponse r = baseResponse(0, {});
+        r.setOutcome(NetworkResponse::Outcome::Failed);
+        r.setError(NetworkResponse::Error::LocalIoError,
+                   QStringLiteral("Cannot read %1").arg(m_row.destination));
+        finalize(r);
+        return;
+    }
+
+    m_row.attempts += 1;
+    m_row.state = TransferInfo::State::Running;
+    m_engine->store().saveAttemptState(m_row.identifier, m_row);
+    qCInfo(lcEngine).noquote() << m_row.identifier << "upload attempt" << m_row.attempts << "to"
+                               << m_currentUrl.toDisplayString();
+
+    const QByteArray method = UploadOptions::methodName(m_options.method);
+    QNetworkAccessManager *network = m_engine->network();
+    m_reply = multipart ? network->sendCustomRequest(
+                                  req, method, static_cast<QHttpMultiPart *>(m_bodyOwner.get()))
+                        : network->sendCustomRequest(req, method, device);
+    m_reply->setReadBufferSize(256 * 1024);
+    connect(m_reply, &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
+    connect(m_reply, &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);
+    connect(m_reply, &QNetworkReply::finished, this, &UploadJob::onReplyFinished);
+    m_stallTimer.start();
+}
+
+void UploadJob::onUploadProgress(qint64 sent, qint64 total)
+{
+    m_stallTimer.start();
+    m_sent = sent;
+    if (total > 0)
+        m_total = total;
+    Q_EMIT progress(sent, m_total);
+}
+
+void UploadJob::onReadyRead()
+{
+    m_stallTimer.start();
+    // The response is kept up to KeptBodyLimit in memory (and the store); past that it goes to
+    // a file beside the store, so a huge answer cannot grow the process.
+    while (m_reply && m_reply->bytesAvailable() > 0) {
+        const QByteArray chunk = m_reply->read(64 * 1024);
+        const qint64 room = KeptBodyLimit - m_responseBody.size();
+        if (room > 0)
+            m_responseBody.append(chunk.left(room));
+        if (m_responseBody.size() < KeptBodyLimit && chunk.size() <= room)
+            continue;
+        if (!m_responseFile.isOpen()) {
+            QDir().mkpath(QFileInfo(m_row.partialPath).absolutePath());
+            if (!m_responseFile.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                return; // keep what fits; the result says where the rest would have gone
+            FileOps::makePrivate(m_row.partialPath, false);
+            m_responseFile.write(m_responseBody);
+            m_responseFile.write(chunk.mid(qMax<qint64>(0, room)));
+        } else {
+            m_responseFile.write(chunk);
+        }
+    }
+}
+
+void UploadJob::onStalled()
+{
+    if (!m_reply)
+        return;
+    qCInfo(lcEngine) << m_row.identifier << "upload stalled for" << m_config.stallTimeout().count()
+                     << "ms";
+    dropReply();
+    transient(NetworkResponse::Error::StallTimeout,
+              QStringLiteral("Nothing moved for %1 ms").arg(m_config.stallTimeout().count()),
+              0,
+              std::nullopt,
+              {});
+}
+
+void UploadJob::onReplyFinished()
+{
+    m_stallTimer.stop();
+    if (!m_reply)
+        return;
+    onReadyRead();
+    const QNetworkReply::NetworkError netError = m_reply->error();
+    const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    HeaderList headers;
+    const auto pairs = m_reply->rawHeaderPairs();
+    for (const auto &p : pairs)
+        headers.append(p);
+    const QString netErrorString = m_reply->errorString();
+    const QByteArray location = m_reply->rawHeader("Location");
+    dropReply();
+
+    if (status == 307 || status == 308) {
+        QUrl target;
+        const Http::RedirectCheck check = Http::checkRedirect(m_currentUrl, location, &target);
+        if (check == Http::RedirectCheck::Allowed && ++m_redirects <= m_config.maximumRedirects()) {
+            m_currentUrl = target; // requestFor() drops credentials away from the home origin
+            m_row.attempts -= 1;   // following a redirect is part of the same attempt
+            beginAttempt();
+            return;
+        }
+    }
+    if (Http::isRedirectStatus(status)) {
+        NetworkResponse r = baseResponse(status, headers);
+        r.setOutcome(NetworkResponse::Outcome::Rejected);
+        r.setError(NetworkResponse::Error::RedirectRejected,
+                   status == 307 || status == 308
+                           ? QStringLiteral("Refused to follow the upload's redirect to %1")
+                                     .arg(QString::fromLatin1(location))
+                           : QStringLiteral("The server answered %1, which would turn the upload "
+                                            "into a GET without its body; only 307 and 308 are "
+                                            "followed")
+                                     .arg(status));
+        finalize(r);
+        return;
+    }
+    if (status != 0) {
+        finishWith(status, headers);
+        return;
+    }
+    const auto [error, isTransient] = classifyNetworkError(netError, m_sent > 0);
+    if (isTransient) {
+        transient(error, netErrorString, 0, std::nullopt, headers);
+        return;
+    }
+    NetworkResponse r = baseResponse(0, headers);
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(error, netErrorString);
+    finalize(r);
+}
+
+void UploadJob::finishWith(int status, const HeaderList &headers)
+{
+    const NetworkResponse::Outcome outcome = Http::outcomeForStatus(status);
+    const QString message = QStringLiteral("HTTP %1").arg(status);
+    if (outcome == NetworkResponse::Outcome::Retry) {
+        transient(NetworkResponse::Error::HttpError,
+                  message,
+                  status,
+                  retryAfterOf(headers, m_engine->clock()->nowMs()),
+                  headers);
+        return;
+    }
+    // The server took bytes that were read while the file changed: not the upload asked for.
+    if (outcome == NetworkResponse::Outcome::Success && !sourceUnchanged())
+        return;
+    NetworkResponse r = baseResponse(status, headers);
+    r.setOutcome(outcome);
+    r.setBody(m_responseBody);
+    if (m_responseFile.isOpen()) {
+        m_responseFile.close();
+        r.setBodyFilePath(m_row.partialPath);
+    }
+    r.setFilePath(m_row.destination);
+    r.setBytes(m_sent);
+    if (outcome != NetworkResponse::Outcome::Success)
+        r.setError(NetworkResponse::Error::HttpError, message);
+    finalize(r);
+}
+
+void UploadJob::releaseLocal(const NetworkResponse &response)
+{
+    dropReply();
+    if (m_responseFile.isOpen())
+        m_responseFile.close();
+    if (response.bodyFilePath().isEmpty())
+        QFile::remove(m_row.partialPath);
+}
+
+} // namespace Background

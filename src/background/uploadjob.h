@@ -1,0 +1,59 @@
+#pragma once
+
+// One plain HTTP upload (PUT, POST or PATCH; raw or multipart/form-data) and its attempts.
+// The body streams from the source file; every attempt sends it from the start.
+
+#include "transferjob.h"
+#include "uploadoptions.h"
+
+#include <QtCore/QFile>
+
+#include <memory>
+
+class QHttpMultiPart;
+class QNetworkReply;
+
+namespace Background {
+
+class UploadJob : public TransferJob
+{
+    Q_OBJECT
+public:
+    UploadJob(TransferEngine *engine,
+              const TransferRow &row,
+              const QNetworkRequest &request,
+              const SessionConfiguration &configuration);
+    ~UploadJob() override;
+
+    void stop() override;
+    void cancel() override;
+
+    static constexpr qint64 KeptBodyLimit = 1024 * 1024; // in the store; the rest goes to a file
+
+protected:
+    void beginAttempt() override;
+    bool isAttemptRunning() const override { return m_reply != nullptr; }
+    void onStalled() override;
+    void releaseLocal(const NetworkResponse &response) override;
+    qint64 bytesDone() const override { return m_sent; }
+
+private:
+    bool sourceUnchanged();
+    QIODevice *makeBody(QNetworkRequest *request);
+    void onUploadProgress(qint64 sent, qint64 total);
+    void onReadyRead();
+    void onReplyFinished();
+    void dropReply();
+    void finishWith(int status, const HeaderList &headers);
+
+    UploadOptions m_options;
+    QNetworkReply *m_reply = nullptr; // owned; deleted with deleteLater() after a disconnect
+    QIODevice *m_body = nullptr;      // a QFile or a QHttpMultiPart's device, parented to m_bodyOwner
+    std::unique_ptr<QObject> m_bodyOwner;
+    qint64 m_sent = 0;
+    qint64 m_total = -1;
+    QByteArray m_responseBody;
+    QFile m_responseFile; // once the body passes KeptBodyLimit
+};
+
+} // namespace Background
