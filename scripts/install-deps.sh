@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the build and the tests need, only those that are missing.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config qt6-base-dev libqt6sql6-sqlite zlib1g-dev)
+packages=(cmake ninja-build g++ pkg-config qt6-base-dev libqt6sql6-sqlite zlib1g-dev libssl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,8 @@
-#include "faultserver.h"
+#include "faultserver_p.h"
 
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QIODevice>
 #include <QtCore/QLocale>
-#include <QtCore/QTimer>
 #include <QtCore/QtEndian>
 #include <QtNetwork/QHostAddress>
 #include <QtNetwork/QTcpServer>
@@ -16,15 +13,15 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(Q_OS_UNIX)
+#include <sys/socket.h>
+#endif
+
 namespace FaultTest {
 
-namespace {
+using namespace Internal;
 
-constexpr qint64 ChunkSize = 64 * 1024;
-constexpr qint64 MaxQueued = 256 * 1024;     // Qt-side write buffer ceiling
-constexpr qint64 ProgressStep = 64 * 1024;   // bodyProgress granularity
-constexpr qint64 MaxRequestHead = 64 * 1024; // refuse absurd request heads
-constexpr int ThrottleTickMs = 20;
+namespace {
 
 // splitmix64-style finaliser over (seed, block): cheap, stateless, any offset addressable.
 quint64 mixBlock(quint32 seed, quint64 block)
@@ -35,6 +32,10 @@ quint64 mixBlock(quint32 seed, quint64 block)
     return z ^ (z >> 31);
 }
 
+} // namespace
+
+namespace Internal {
+
 QByteArray reasonPhrase(int status)
 {
     // clang-format off
@@ -43,7 +44,8 @@ QByteArray reasonPhrase(int status)
         {303, "See Other"}, {304, "Not Modified"}, {307, "Temporary Redirect"},
         {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
         {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
-        {408, "Request Timeout"}, {410, "Gone"}, {412, "Precondition Failed"},
+        {408, "Request Timeout"}, {410, "Gone"}, {411, "Length Required"},
+        {412, "Precondition Failed"}, {413, "Content Too Large"},
         {416, "Range Not Satisfiable"}, {429, "Too Many Requests"},
         {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
         {502, "Bad Gateway"}, {503, "Service Unavailable"}, {504, "Gateway Timeout"}};
@@ -59,6 +61,28 @@ QByteArray httpDateNow()
                    .toLatin1()
            + QByteArrayLiteral(" GMT");
 }
+
+void addHeader(HeaderList &headers, const char *name, const QByteArray &value)
+{
+    headers.append(qMakePair(QByteArray(name), value));
+}
+
+QByteArray headerValue(const HeaderList &headers, const QByteArray &name)
+{
+    QByteArray result;
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) != 0)
+            continue;
+        if (!result.isEmpty())
+            result += ", ";
+        result += h.second;
+    }
+    return result;
+}
+
+} // namespace Internal
+
+namespace {
 
 struct ByteRange
 {
@@ -118,91 +142,12 @@ QByteArray gzipSlice(const Entity &e, qint64 offset, qint64 length)
     return ok ? out : QByteArray();
 }
 
-using HeaderList = QList<QPair<QByteArray, QByteArray>>;
-
-void addHeader(HeaderList &headers, const char *name, const QByteArray &value)
-{
-    headers.append(qMakePair(QByteArray(name), value));
-}
-
-struct RouteState
-{
-    Route route;
-    int served = 0; // script position
-};
-
 } // namespace
 
 QByteArray RequestRecord::header(const QByteArray &name) const
 {
-    QByteArray result;
-    for (const auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) != 0)
-            continue;
-        if (!result.isEmpty())
-            result += ", ";
-        result += h.second;
-    }
-    return result;
+    return headerValue(headers, name);
 }
-
-struct FaultServer::Private
-{
-    QTcpServer *server = nullptr;
-    QHash<QByteArray, RouteState> routes;
-    QList<RequestRecord> records;
-    QList<Connection *> connections;
-};
-
-// One accepted socket: reads a single request, answers it, then closes.
-class FaultServer::Connection : public QObject
-{
-public:
-    Connection(FaultServer *server, QTcpSocket *socket);
-    ~Connection() override;
-
-private:
-    enum class State { ReadingHead, ReadingBody, Responding, Stalled, Done };
-    enum class Cut { None, Drop, Stall };
-
-    void onReadyRead();
-    bool parseHead(qsizetype headEnd);
-    void respond();
-    void answerPlain(int status, const QByteArray &body, HeaderList headers, const Fault &fault);
-    void startResponse(int status, const HeaderList &headers, qint64 bodyLength, const Fault &f);
-    void onBytesWritten(qint64 n);
-    void pump();
-    void reportProgress(bool force);
-    void finish();
-
-    FaultServer *q;
-    QTcpSocket *socket;
-    State state = State::ReadingHead;
-    QByteArray inbuf;
-    qint64 requestBodyLeft = 0;
-
-    QByteArray method, path;
-    HeaderList reqHeaders;
-    int record = -1;    // index into d->records
-    int pathIndex = -1; // index among this path's records
-
-    // Body source: generated entity bytes from `bodyOffset`, or `memBody` when non-null.
-    quint32 seed = 1;
-    qint64 bodyOffset = 0;
-    QByteArray memBody;
-    bool useMem = false;
-    qint64 sendLimit = 0;   // body bytes we will hand to the socket
-    qint64 queued = 0;      // body bytes handed to the socket
-    qint64 headPending = 0; // header bytes not yet reported by bytesWritten
-    qint64 delivered = 0;   // body bytes the socket reported written
-    qint64 lastReported = 0;
-    Cut cut = Cut::None;
-    qint64 throttle = 0;
-    double credit = 0;
-    QTimer *throttleTimer = nullptr;
-    QElapsedTimer throttleClock;
-    QByteArray chunk;
-};
 
 FaultServer::Connection::Connection(FaultServer *server, QTcpSocket *s)
     : QObject(server)
@@ -210,13 +155,15 @@ FaultServer::Connection::Connection(FaultServer *server, QTcpSocket *s)
     , socket(s)
 {
     socket->setParent(this);
+    // Bounded, so that not reading (a stalled or throttled upload) pushes back through TCP.
+    socket->setReadBufferSize(ChunkSize);
     connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
-    connect(socket, &QTcpSocket::disconnected, this, &Connection::finish);
+    connect(socket, &QTcpSocket::disconnected, this, &Connection::onPeerGone);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
         // A peer reset can arrive without a clean disconnected(); treat any error as the end.
         if (socket->state() != QAbstractSocket::ConnectedState)
-            finish();
+            onPeerGone();
     });
     q->d->connections.append(this);
     // Data may already be buffered when the server hands the socket over.
@@ -233,6 +180,17 @@ void FaultServer::Connection::onReadyRead()
 {
     if (state == State::Done)
         return;
+    if (up) {
+        // An upload reads its body at its own pace and never past a stall.
+        if (state == State::ReadingUpload)
+            return pumpUpload();
+        if (state == State::Stalled)
+            return;
+        if (up->draining) {
+            q->d->uploads[up->uploadIndex].bytesDiscarded += socket->readAll().size();
+            return;
+        }
+    }
     inbuf += socket->readAll();
     if (state == State::ReadingHead) {
         const qsizetype end = inbuf.indexOf("\r\n\r\n");
@@ -249,6 +207,8 @@ void FaultServer::Connection::onReadyRead()
             return;
         }
         inbuf.remove(0, end + 4);
+        if (isUpload())
+            return beginUpload();
         state = State::ReadingBody;
     }
     if (state == State::ReadingBody) {
@@ -310,6 +270,10 @@ void FaultServer::Connection::respond()
     const auto header = [&rec](const char *name) { return rec.header(QByteArray(name)); };
 
     HeaderList headers;
+    if (d->uploadRoutes.contains(path)) { // with a method that uploads nothing
+        addHeader(headers, "Allow", "PUT, POST, PATCH");
+        return answerPlain(405, QByteArrayLiteral("method not allowed\n"), headers, Fault());
+    }
     const auto it = d->routes.find(path);
     if (it == d->routes.end())
         return answerPlain(404, QByteArrayLiteral("no such path\n"), headers, Fault());
@@ -431,12 +395,14 @@ void FaultServer::Connection::startResponse(int status,
     }
     throttle = fault.throttle;
 
+    if (up)
+        q->d->uploads[up->uploadIndex].status = status;
     if (record >= 0) {
         q->d->records[record].status = status;
         Q_EMIT q->requestReceived(path, pathIndex);
     }
 
-    headPending = head.size();
+    headPending += head.size(); // on top of a 100 Continue that may still be unreported
     socket->write(head);
     if (throttle > 0 && sendLimit > 0) {
         throttleTimer = new QTimer(this);
@@ -505,11 +471,34 @@ void FaultServer::Connection::pump()
         finish();
         break;
     case Cut::None:
+        if (linger)
+            return lingeringClose();
         socket->disconnectFromHost(); // disconnected() -> finish()
         if (socket->state() == QAbstractSocket::UnconnectedState)
             finish();
         break;
     }
+}
+
+// After an answer that left request bytes unread: closing now would reset the connection and
+// could destroy the answer before the client read it. So send FIN only, discard what still
+// arrives, and close once the client has gone (or after a grace period).
+void FaultServer::Connection::lingeringClose()
+{
+#if defined(Q_OS_UNIX)
+    ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+#endif
+    QTimer::singleShot(10000, this, [this] {
+        socket->abort();
+        finish();
+    });
+}
+
+void FaultServer::Connection::onPeerGone()
+{
+    if (up && state == State::ReadingUpload)
+        return uploadPeerGone();
+    finish();
 }
 
 void FaultServer::Connection::reportProgress(bool force)
@@ -531,8 +520,12 @@ void FaultServer::Connection::finish()
     throttleTimer = nullptr;
     q->d->connections.removeOne(this);
     reportProgress(true);
+    if (up)
+        finishUpload();
     if (record >= 0)
         Q_EMIT q->responseFinished(path, pathIndex);
+    if (up && !up->reported)
+        Q_EMIT q->uploadFinished(path, up->pathIndex);
     deleteLater();
 }
 
@@ -577,6 +570,7 @@ QUrl FaultServer::url(const QByteArray &path) const
 
 void FaultServer::setRoute(const QByteArray &path, const Route &route)
 {
+    d->uploadRoutes.remove(path);
     d->routes.insert(path, RouteState{route, 0});
 }
 
@@ -649,12 +643,12 @@ static bool streamContent(const Entity &entity, Sink sink)
 
 QByteArray FaultServer::contentSha256(const Entity &entity)
 {
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    Sha256 hash;
     streamContent(entity, [&hash](const char *data, qint64 n) {
-        hash.addData(QByteArrayView(data, n));
+        hash.addData(data, n);
         return true;
     });
-    return hash.result().toHex();
+    return hash.hexResult();
 }
 
 bool FaultServer::writeContent(QIODevice *device, const Entity &entity)

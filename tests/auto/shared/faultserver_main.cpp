@@ -1,5 +1,9 @@
-// bg-faultserver: serves one generated file over loopback HTTP for scripts/demo.sh and for
-// tests that need the server in another process (so the client can be killed on its own).
+// bg-faultserver: serves one generated file over loopback HTTP, and/or receives uploads, for
+// scripts/demo.sh, benchmarks and tests that need the server in another process (so the client
+// can be killed on its own).
+//
+// stdout: with --size, the download URL and the content's SHA-256 (one line each); then, with
+// --upload-path, the upload URL. stderr: one line per request.
 
 #include "faultserver.h"
 #include "parsesize.h"
@@ -24,6 +28,11 @@ void onSignal(int)
     const char c = 1;
     // Only async-signal-safe work here; the event loop does the rest.
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
+}
+
+bool isUploadMethod(const QByteArray &method)
+{
+    return method == "PUT" || method == "POST" || method == "PATCH";
 }
 
 [[noreturn]] void fail(const QString &message)
@@ -66,7 +75,27 @@ int main(int argc, char **argv)
                                      QStringLiteral("Drop the first response after this many "
                                                     "body bytes."),
                                      QStringLiteral("BYTES"));
-    parser.addOptions({portOpt, pathOpt, sizeOpt, seedOpt, throttleOpt, dropOpt});
+    const QCommandLineOption uploadPathOpt(QStringLiteral("upload-path"),
+                                           QStringLiteral("Also receive PUT/POST/PATCH bodies "
+                                                          "at this URL path."),
+                                           QStringLiteral("PATH"));
+    const QCommandLineOption uploadDirOpt(QStringLiteral("upload-dir"),
+                                          QStringLiteral("Store received bodies here (default: "
+                                                         "a temporary directory removed at "
+                                                         "exit)."),
+                                          QStringLiteral("DIR"));
+    const QCommandLineOption noStoreOpt(QStringLiteral("upload-no-store"),
+                                        QStringLiteral("Only count and hash received bodies; "
+                                                       "write no files."));
+    parser.addOptions({portOpt,
+                       pathOpt,
+                       sizeOpt,
+                       seedOpt,
+                       throttleOpt,
+                       dropOpt,
+                       uploadPathOpt,
+                       uploadDirOpt,
+                       noStoreOpt});
     parser.process(app);
 
     bool ok = false;
@@ -76,11 +105,17 @@ int main(int argc, char **argv)
     QByteArray path = parser.value(pathOpt).toLatin1();
     if (!path.startsWith('/'))
         path.prepend('/');
-    if (!parser.isSet(sizeOpt))
-        fail(QStringLiteral("--size is required"));
+    QByteArray uploadPath = parser.value(uploadPathOpt).toLatin1();
+    if (!uploadPath.isEmpty() && !uploadPath.startsWith('/'))
+        uploadPath.prepend('/');
+    const bool serveDownload = parser.isSet(sizeOpt);
+    if (!serveDownload && uploadPath.isEmpty())
+        fail(QStringLiteral("--size (to serve a download) or --upload-path is required"));
+    if (serveDownload && uploadPath == path)
+        fail(QStringLiteral("--upload-path must differ from --path"));
 
     FaultTest::Entity entity;
-    if (!FaultTest::parseSize(parser.value(sizeOpt), &entity.size))
+    if (serveDownload && !FaultTest::parseSize(parser.value(sizeOpt), &entity.size))
         fail(QStringLiteral("invalid --size"));
     entity.seed = parser.value(seedOpt).toUInt(&ok);
     if (!ok)
@@ -102,15 +137,25 @@ int main(int argc, char **argv)
     }
 
     FaultTest::FaultServer server;
-    server.setRoute(path, route);
+    if (serveDownload)
+        server.setRoute(path, route);
+    if (!uploadPath.isEmpty()) {
+        FaultTest::UploadRoute upload;
+        upload.storeBody = !parser.isSet(noStoreOpt);
+        server.setUploadRoute(uploadPath, upload);
+        if (parser.isSet(uploadDirOpt))
+            server.setUploadDirectory(parser.value(uploadDirOpt));
+    }
     if (!server.listen(quint16(port)))
         fail(QStringLiteral("cannot listen on 127.0.0.1:%1").arg(port));
 
     QObject::connect(&server,
                      &FaultTest::FaultServer::requestReceived,
                      &server,
-                     [&server](const QByteArray &p, int index) {
+                     [&server, uploadPath](const QByteArray &p, int index) {
                          const FaultTest::RequestRecord r = server.requests(p).value(index);
+                         if (p == uploadPath && isUploadMethod(r.method))
+                             return; // logged when it is over
                          QByteArray range = r.header("Range");
                          if (range.isEmpty())
                              range = "none";
@@ -125,9 +170,26 @@ int main(int argc, char **argv)
     QObject::connect(&server,
                      &FaultTest::FaultServer::responseFinished,
                      &server,
-                     [&server](const QByteArray &p, int index) {
+                     [&server, uploadPath](const QByteArray &p, int index) {
                          const FaultTest::RequestRecord r = server.requests(p).value(index);
+                         if (p == uploadPath && isUploadMethod(r.method))
+                             return;
                          std::fprintf(stderr, "sent %lld bytes\n", qlonglong(r.bodyBytesSent));
+                         std::fflush(stderr);
+                     });
+    QObject::connect(&server,
+                     &FaultTest::FaultServer::uploadFinished,
+                     &server,
+                     [&server](const QByteArray &p, int index) {
+                         const FaultTest::ReceivedUpload u = server.uploads(p).value(index);
+                         std::fprintf(stderr,
+                                      "%s %s -> %d, received %lld bytes%s, sha256 %s\n",
+                                      u.method.constData(),
+                                      u.path.constData(),
+                                      u.status,
+                                      qlonglong(u.bytesReceived),
+                                      u.complete ? "" : " (incomplete)",
+                                      u.sha256.constData());
                          std::fflush(stderr);
                      });
 
@@ -149,8 +211,12 @@ int main(int argc, char **argv)
     // A client vanishing mid-write must not kill the server.
     std::signal(SIGPIPE, SIG_IGN);
 
-    const QByteArray sha = FaultTest::FaultServer::contentSha256(entity);
-    std::printf("%s\n%s\n", server.url(path).toEncoded().constData(), sha.constData());
+    if (serveDownload) {
+        const QByteArray sha = FaultTest::FaultServer::contentSha256(entity);
+        std::printf("%s\n%s\n", server.url(path).toEncoded().constData(), sha.constData());
+    }
+    if (!uploadPath.isEmpty())
+        std::printf("%s\n", server.url(uploadPath).toEncoded().constData());
     std::fflush(stdout);
 
     return app.exec();
