@@ -5,6 +5,7 @@
 #include "signalwatch.h"
 
 #include <downloader.h>
+#include <uploader.h>
 
 #include <QtCore/QEventLoop>
 #include <QtCore/QFileInfo>
@@ -17,6 +18,7 @@
 using Background::Downloader;
 using Background::NetworkResponse;
 using Background::TransferInfo;
+using Background::Uploader;
 
 namespace Cli {
 
@@ -49,25 +51,36 @@ int fail(int exitCode, const QString &message)
 
 namespace {
 
-void report(const NetworkResponse &r, const Options &o)
+// One transfer being waited for, and what its report needs beyond the response.
+struct Pending
 {
-    printLine(o.json ? jsonLine(responseJson(r)) : responseLine(r));
+    QFuture<NetworkResponse> future;
+    TransferInfo::Kind kind = TransferInfo::Kind::Download;
+    QString localPath; // the source of an upload
+};
+
+void report(const NetworkResponse &r,
+            TransferInfo::Kind kind,
+            const QString &localPath,
+            const Options &o)
+{
+    if (kind == TransferInfo::Kind::Upload)
+        printLine(o.json ? jsonLine(uploadResponseJson(r, localPath))
+                         : uploadResponseLine(r, localPath));
+    else
+        printLine(o.json ? jsonLine(responseJson(r)) : responseLine(r));
 }
 
 // Waits for every future, printing each result as it arrives. Returns the worst status.
-int waitAndReport(Downloader &downloader,
-                  const QList<QFuture<NetworkResponse>> &futures,
-                  const Options &o)
+int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options &o)
 {
     ProgressBar bar(!o.json && ProgressBar::stderrIsTerminal());
     QEventLoop loop;
     QObject context; // ends the connections before `bar` goes away
-    QObject::connect(&downloader,
-                     &Downloader::progress,
-                     &context,
-                     [&bar](const QString &id, qint64 received, qint64 total) {
-                         bar.update(id, received, total);
-                     });
+    const auto onProgress
+            = [&bar](const QString &id, qint64 done, qint64 total) { bar.update(id, done, total); };
+    QObject::connect(&clients.downloader, &Downloader::progress, &context, onProgress);
+    QObject::connect(&clients.uploader, &Uploader::progress, &context, onProgress);
 
     int worst = ExitSuccess;
     qsizetype remaining = futures.size();
@@ -80,27 +93,30 @@ int waitAndReport(Downloader &downloader,
     });
 
     std::vector<std::unique_ptr<QFutureWatcher<NetworkResponse>>> watchers;
-    for (const QFuture<NetworkResponse> &future : futures) {
+    for (const Pending &pending : futures) {
         auto watcher = std::make_unique<QFutureWatcher<NetworkResponse>>();
         QFutureWatcher<NetworkResponse> *w = watcher.get();
-        QObject::connect(w, &QFutureWatcher<NetworkResponse>::finished, &context, [&, w] {
-            const NetworkResponse r = w->result();
-            bar.remove(r.identifier());
-            bar.clear();
-            const int code = exitCodeFor(r);
-            if (isInputError(r) || r.error() == NetworkResponse::Error::StoreError) {
-                // The request never became a transfer: there is no result to print.
-                inputError = responseProblem(r);
-            } else {
-                report(r, o);
-                if (code != ExitSuccess)
-                    problems.append(r);
-            }
-            worst = worseExitCode(worst, code);
-            if (--remaining == 0)
-                loop.quit();
-        });
-        w->setFuture(future);
+        const TransferInfo::Kind kind = pending.kind;
+        const QString localPath = pending.localPath;
+        QObject::connect(
+                w, &QFutureWatcher<NetworkResponse>::finished, &context, [&, w, kind, localPath] {
+                    const NetworkResponse r = w->result();
+                    bar.remove(r.identifier());
+                    bar.clear();
+                    const int code = exitCodeFor(r);
+                    if (isInputError(r) || r.error() == NetworkResponse::Error::StoreError) {
+                        // The request never became a transfer: there is no result to print.
+                        inputError = responseProblem(r);
+                    } else {
+                        report(r, kind, localPath, o);
+                        if (code != ExitSuccess)
+                            problems.append(r);
+                    }
+                    worst = worseExitCode(worst, code);
+                    if (--remaining == 0)
+                        loop.quit();
+                });
+        w->setFuture(pending.future);
         watchers.push_back(std::move(watcher));
     }
     if (remaining > 0)
@@ -130,100 +146,148 @@ int waitAndReport(Downloader &downloader,
     return ExitSuccess;
 }
 
-QString storePath(const Downloader &downloader)
+QString storePath(const Clients &c)
 {
-    return QFileInfo(downloader.configuration().storePath()).absoluteFilePath();
+    return QFileInfo(c.downloader.configuration().storePath()).absoluteFilePath();
 }
 
-QString unknownIdentifier(const Downloader &downloader, const QString &id)
+QString unknownIdentifier(const Clients &c, const QString &id)
 {
-    return QStringLiteral("no transfer named '%1' in %2").arg(id, storePath(downloader));
+    return QStringLiteral("no transfer named '%1' in %2").arg(id, storePath(c));
 }
 
-} // namespace
-
-int runDownload(Downloader &downloader, const Options &o)
+QNetworkRequest requestFor(const Options &o)
 {
     QNetworkRequest request{QUrl(o.url)};
     for (const auto &header : o.headers)
         request.setRawHeader(header.first, header.second);
+    return request;
+}
+
+Background::UploadOptions::Method methodFor(const QByteArray &name)
+{
+    if (name == "POST")
+        return Background::UploadOptions::Method::Post;
+    if (name == "PATCH")
+        return Background::UploadOptions::Method::Patch;
+    return Background::UploadOptions::Method::Put;
+}
+
+} // namespace
+
+int runDownload(Clients &c, const Options &o)
+{
     Background::DownloadOptions options;
     options.expectedSha256 = o.sha256;
     return waitAndReport(
-            downloader, {downloader.networkResponse(request, o.identifier, o.output, options)}, o);
+            c,
+            {{c.downloader.networkResponse(requestFor(o), o.identifier, o.output, options),
+              TransferInfo::Kind::Download,
+              o.output}},
+            o);
 }
 
-int runResume(Downloader &downloader, const Options &o)
+int runUpload(Clients &c, const Options &o)
 {
-    const QStringList ids = downloader.pendingIdentifiers();
-    if (ids.isEmpty()) {
+    Background::UploadOptions options;
+    options.method = methodFor(o.method);
+    options.contentType = o.contentType;
+    if (!o.formField.isEmpty()) {
+        options.body = Background::UploadOptions::Body::Multipart;
+        options.fileField = o.formField;
+        options.fields = o.fields;
+    }
+    return waitAndReport(c,
+                         {{c.uploader.networkResponse(requestFor(o), o.file, o.identifier, options),
+                           TransferInfo::Kind::Upload,
+                           QFileInfo(o.file).absoluteFilePath()}},
+                         o);
+}
+
+int runResume(Clients &c, const Options &o)
+{
+    QList<Pending> futures;
+    const QStringList downloads = c.downloader.pendingIdentifiers();
+    for (const QString &id : downloads)
+        futures.append({c.downloader.resume(id), TransferInfo::Kind::Download, QString()});
+    // Each client answers for its own kind, so an upload's progress reaches the bar.
+    const QStringList uploads = c.uploader.pendingIdentifiers();
+    for (const QString &id : uploads) {
+        const std::optional<TransferInfo> t = c.uploader.transfer(id);
+        futures.append(
+                {c.uploader.resume(id), TransferInfo::Kind::Upload, t ? t->localPath : QString()});
+    }
+    if (futures.isEmpty()) {
         if (!o.json)
             printLine(QStringLiteral("nothing to resume"));
         return ExitSuccess;
     }
-    QList<QFuture<NetworkResponse>> futures;
-    for (const QString &id : ids)
-        futures.append(downloader.resume(id));
-    const int code = waitAndReport(downloader, futures, o);
+    const int code = waitAndReport(c, futures, o);
     // A transfer that vanished meanwhile (canceled elsewhere) is not bad input to `resume`.
     return code == ExitBadInput ? ExitFailed : code;
 }
 
-int runList(Downloader &downloader, const Options &o)
+int runList(Clients &c, const Options &o)
 {
-    const QList<TransferInfo> transfers = downloader.transfers();
+    const QList<TransferInfo> transfers = c.downloader.transfers();
     for (const TransferInfo &t : transfers)
         printLine(o.json ? jsonLine(transferJson(t)) : transferLine(t));
     return ExitSuccess;
 }
 
-int runResult(Downloader &downloader, const Options &o)
+int runResult(Clients &c, const Options &o)
 {
-    const std::optional<TransferInfo> t = downloader.transfer(o.identifier);
+    const std::optional<TransferInfo> t = c.downloader.transfer(o.identifier);
     if (!t)
-        return fail(ExitBadInput, unknownIdentifier(downloader, o.identifier));
-    if (!t->result)
+        return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
+    if (!t->result) {
+        const bool upload = t->kind == TransferInfo::Kind::Upload;
         return fail(ExitBadInput,
-                    QStringLiteral("'%1' has no result yet: it is %2 (%3 MiB received)")
+                    QStringLiteral("'%1' has no result yet: it is %2 (%3 MiB %4)")
                             .arg(o.identifier,
                                  TransferInfo::stateName(t->state),
-                                 mebibytes(t->bytesReceived)));
-    report(*t->result, o);
+                                 mebibytes(t->bytesReceived),
+                                 upload ? QStringLiteral("sent") : QStringLiteral("received")));
+    }
+    report(*t->result, t->kind, t->localPath, o);
     const int code = exitCodeFor(*t->result);
     if (code != ExitSuccess)
         return fail(code, responseProblem(*t->result));
     return ExitSuccess;
 }
 
-int runForget(Downloader &downloader, const Options &o)
+int runForget(Clients &c, const Options &o)
 {
-    const std::optional<TransferInfo> t = downloader.transfer(o.identifier);
+    const std::optional<TransferInfo> t = c.downloader.transfer(o.identifier);
     if (!t)
-        return fail(ExitBadInput, unknownIdentifier(downloader, o.identifier));
+        return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
     if (!t->result)
         return fail(
                 ExitBadInput,
                 QStringLiteral("'%1' is not finished; use cancel to stop it").arg(o.identifier));
-    if (!downloader.forget(o.identifier))
+    const bool forgotten = t->kind == TransferInfo::Kind::Upload
+                                   ? c.uploader.forget(o.identifier)
+                                   : c.downloader.forget(o.identifier);
+    if (!forgotten)
         return fail(ExitFailed,
-                    QStringLiteral("cannot forget '%1' in %2")
-                            .arg(o.identifier, storePath(downloader)));
+                    QStringLiteral("cannot forget '%1' in %2").arg(o.identifier, storePath(c)));
     return ExitSuccess;
 }
 
-int runCancel(Downloader &downloader, const Options &o)
+int runCancel(Clients &c, const Options &o)
 {
-    const std::optional<TransferInfo> t = downloader.transfer(o.identifier);
+    const std::optional<TransferInfo> t = c.downloader.transfer(o.identifier);
     if (!t)
-        return fail(ExitBadInput, unknownIdentifier(downloader, o.identifier));
+        return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
     if (t->result)
         return fail(ExitBadInput,
                     QStringLiteral("'%1' is finished; use forget to drop its result")
                             .arg(o.identifier));
-    if (!downloader.cancel(o.identifier))
+    const bool canceled = t->kind == TransferInfo::Kind::Upload ? c.uploader.cancel(o.identifier)
+                                                                : c.downloader.cancel(o.identifier);
+    if (!canceled)
         return fail(ExitFailed,
-                    QStringLiteral("cannot cancel '%1' in %2")
-                            .arg(o.identifier, storePath(downloader)));
+                    QStringLiteral("cannot cancel '%1' in %2").arg(o.identifier, storePath(c)));
     return ExitSuccess;
 }
 

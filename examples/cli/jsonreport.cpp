@@ -44,6 +44,28 @@ QString statusText(int status)
     return status > 0 ? QString::number(status) : QStringLiteral("no response");
 }
 
+QJsonValue stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+}
+
+// The first 64 KiB as text, not cut inside a UTF-8 sequence.
+QString bodyText(const QByteArray &body)
+{
+    constexpr qsizetype limit = 64 * 1024;
+    if (body.size() <= limit)
+        return QString::fromUtf8(body);
+    qsizetype end = limit;
+    while (end > limit - 4 && (uchar(body.at(end)) & 0xc0) == 0x80)
+        --end;
+    return QString::fromUtf8(body.left(end));
+}
+
+QString uploadSource(const NetworkResponse &r, const QString &source)
+{
+    return r.filePath().isEmpty() ? source : r.filePath();
+}
+
 } // namespace
 
 QString mebibytes(qint64 bytes)
@@ -125,6 +147,32 @@ QString responseLine(const NetworkResponse &r)
     return line;
 }
 
+QJsonObject uploadResponseJson(const NetworkResponse &r, const QString &source)
+{
+    QJsonObject o = responseJson(r);
+    o.insert(QStringLiteral("file"), stringOrNull(uploadSource(r, source)));
+    o.insert(QStringLiteral("responseBody"),
+             r.body().isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(bodyText(r.body())));
+    o.insert(QStringLiteral("responseBodyFile"), stringOrNull(r.bodyFilePath()));
+    return o;
+}
+
+QString uploadResponseLine(const NetworkResponse &r, const QString &source)
+{
+    QString line = r.identifier() + QStringLiteral(": ") + NetworkResponse::outcomeName(r.outcome())
+                   + QStringLiteral(", ") + statusText(r.httpStatus());
+    if (r.isSuccess()) {
+        line += QStringLiteral(", %1 bytes sent from %2")
+                        .arg(r.bytes())
+                        .arg(uploadSource(r, source));
+    } else {
+        line += QStringLiteral(", ") + errorText(r);
+        if (r.retryAfter())
+            line += QStringLiteral(", retry after %1 s").arg(r.retryAfter()->count());
+    }
+    return line;
+}
+
 QString responseProblem(const NetworkResponse &r)
 {
     if (isInputError(r))
@@ -138,13 +186,17 @@ QString responseProblem(const NetworkResponse &r)
 
 QJsonObject transferJson(const TransferInfo &t)
 {
+    const bool upload = t.kind == TransferInfo::Kind::Upload;
     QJsonObject o;
     if (t.result)
-        o = responseJson(*t.result);
+        o = upload ? uploadResponseJson(*t.result, t.localPath) : responseJson(*t.result);
     o.insert(QStringLiteral("identifier"), t.identifier);
+    o.insert(QStringLiteral("kind"),
+             upload ? QStringLiteral("upload") : QStringLiteral("download"));
     o.insert(QStringLiteral("state"), TransferInfo::stateName(t.state));
     o.insert(QStringLiteral("url"), t.url.toString(QUrl::FullyEncoded));
-    o.insert(QStringLiteral("file"), t.localPath); // where the transfer writes to
+    // Where a download writes to, where an upload reads from.
+    o.insert(QStringLiteral("file"), t.localPath);
     o.insert(QStringLiteral("bytesReceived"), t.bytesReceived);
     o.insert(QStringLiteral("bytesTotal"), t.bytesTotal);
     o.insert(QStringLiteral("attempts"), t.attempts);
@@ -168,13 +220,16 @@ QString transferLine(const TransferInfo &t)
                                  : QStringLiteral("%1 MiB").arg(mebibytes(t.bytesReceived));
     const QString attempts = t.attempts == 1 ? QStringLiteral("1 attempt")
                                              : QStringLiteral("%1 attempts").arg(t.attempts);
-    QString line = QStringLiteral("%1  %2  %3  %4  %5 -> %6")
+    const bool upload = t.kind == TransferInfo::Kind::Upload;
+    const QString url = t.url.toDisplayString();
+    QString line = QStringLiteral("%1  %2  %3  %4  %5  %6 -> %7")
                            .arg(t.identifier,
+                                upload ? QStringLiteral("upload") : QStringLiteral("download"),
                                 state,
                                 size,
                                 attempts,
-                                t.url.toDisplayString(),
-                                t.localPath);
+                                upload ? t.localPath : url,
+                                upload ? url : t.localPath);
     if (!t.lastError.isEmpty() && !(t.result && t.result->isSuccess()))
         line += QStringLiteral("  (%1)").arg(t.lastError);
     return line;

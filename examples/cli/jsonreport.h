@@ -20,6 +20,12 @@ bool isInputError(const Background::NetworkResponse &response);
 QJsonObject responseJson(const Background::NetworkResponse &response);
 // "ID: success, 200, 67108864 bytes -> FILE (resumed at 23.0 MiB)"
 QString responseLine(const Background::NetworkResponse &response);
+// An upload's result: `file` is the source, plus responseBody (text, the first 64 KiB of the
+// server's answer, or null) and responseBodyFile (where a large answer was kept, or null).
+QJsonObject uploadResponseJson(const Background::NetworkResponse &response,
+                               const QString &source);
+// "ID: success, 201, 1048576 bytes sent from FILE"
+QString uploadResponseLine(const Background::NetworkResponse &response, const QString &source);
 // For stderr after a non-success, without the "bgtransfer: " prefix.
 QString responseProblem(const Background::NetworkResponse &response);
 

@@ -1,10 +1,11 @@
-// bgtransfer: restart-safe HTTP downloads from the command line.
+// bgtransfer: restart-safe HTTP downloads and uploads from the command line.
 
 #include "commands.h"
 #include "options.h"
 
 #include <downloader.h>
 #include <sessionconfiguration.h>
+#include <uploader.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QLoggingCategory>
@@ -58,23 +59,29 @@ int main(int argc, char **argv)
         break;
     }
 
-    Background::Downloader downloader(configurationFor(options));
+    // Same configuration, same thread: both share one engine and store.
+    const Background::SessionConfiguration config = configurationFor(options);
+    Background::Downloader downloader(config);
+    Background::Uploader uploader(config);
     if (downloader.storeError() != Background::NetworkResponse::Error::NoError)
         return fail(ExitFailed, downloader.storeErrorString());
+    Clients clients{downloader, uploader};
 
     switch (options.command) {
     case Command::Download:
-        return runDownload(downloader, options);
+        return runDownload(clients, options);
+    case Command::Upload:
+        return runUpload(clients, options);
     case Command::List:
-        return runList(downloader, options);
+        return runList(clients, options);
     case Command::Result:
-        return runResult(downloader, options);
+        return runResult(clients, options);
     case Command::Forget:
-        return runForget(downloader, options);
+        return runForget(clients, options);
     case Command::Cancel:
-        return runCancel(downloader, options);
+        return runCancel(clients, options);
     case Command::Resume:
-        return runResume(downloader, options);
+        return runResume(clients, options);
     default:
         return fail(ExitUsage, QStringLiteral("no command given (try --help)"));
     }

@@ -2,9 +2,12 @@
 
 #include <sessionconfiguration.h>
 
+#include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QUrl>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -145,10 +148,79 @@ bool isSha256Hex(const QString &text)
     return re.match(text).hasMatch();
 }
 
+// A form-data name goes into a quoted Content-Disposition parameter.
+bool isFormName(const QString &name)
+{
+    if (name.isEmpty())
+        return false;
+    return std::none_of(name.begin(), name.end(), [](QChar c) {
+        return c == QLatin1Char('"') || c == QLatin1Char('\\') || c.unicode() < 0x20
+               || c.unicode() == 0x7f;
+    });
+}
+
+// The upload's content checks (exit 65); `o` already has file, url, identifier and headers.
+ParseResult checkUpload(const std::optional<QString> &method,
+                        const std::optional<QString> &form,
+                        const QStringList &fieldTexts,
+                        Options *o)
+{
+    const QFileInfo source(o->file);
+    if (!source.exists())
+        return badInput(QStringLiteral("'%1' does not exist").arg(o->file));
+    if (!source.isFile())
+        return badInput(QStringLiteral("'%1' is not a file").arg(o->file));
+    if (QFile f(o->file); !f.open(QIODevice::ReadOnly))
+        return badInput(QStringLiteral("cannot read '%1': %2").arg(o->file, f.errorString()));
+    if (method) {
+        const QByteArray name = method->toUpper().toLatin1();
+        if (name != "PUT" && name != "POST" && name != "PATCH")
+            return badInput(
+                    QStringLiteral("--method needs PUT, POST or PATCH, not '%1'").arg(*method));
+        o->method = name;
+    } else {
+        o->method = form ? QByteArrayLiteral("POST") : QByteArrayLiteral("PUT");
+    }
+    if (form) {
+        if (!isFormName(*form))
+            return badInput(QStringLiteral("--form needs a field name without quotes, "
+                                           "backslashes or control characters, not '%1'")
+                                    .arg(*form));
+        o->formField = *form;
+    } else if (!fieldTexts.isEmpty()) {
+        return badInput(QStringLiteral("--field needs --form FIELD (fields are sent as "
+                                       "multipart/form-data)"));
+    }
+    for (const QString &text : fieldTexts) {
+        const qsizetype eq = text.indexOf(QLatin1Char('='));
+        const QString name = text.left(eq);
+        if (eq <= 0 || !isFormName(name))
+            return badInput(QStringLiteral("malformed --field '%1': expected NAME=VALUE with a "
+                                           "NAME without quotes, backslashes or control "
+                                           "characters")
+                                    .arg(text));
+        o->fields.append({name, text.mid(eq + 1)});
+    }
+    // The library sets Content-Type itself; a raw body takes the user's as its type.
+    for (qsizetype h = o->headers.size() - 1; h >= 0; --h) {
+        if (o->headers.at(h).first.compare("Content-Type", Qt::CaseInsensitive) != 0)
+            continue;
+        if (form)
+            return badInput(QStringLiteral("-H Content-Type cannot be used with --form: the "
+                                           "multipart body sets its own"));
+        if (o->contentType.isEmpty())
+            o->contentType = o->headers.at(h).second; // the last one given wins
+        o->headers.removeAt(h);
+    }
+    return {};
+}
+
 Command commandFor(const QString &name)
 {
     if (name == QLatin1String("download"))
         return Command::Download;
+    if (name == QLatin1String("upload"))
+        return Command::Upload;
     if (name == QLatin1String("list"))
         return Command::List;
     if (name == QLatin1String("result"))
@@ -247,9 +319,13 @@ ParseResult parseArguments(const QStringList &args, Options *o)
 
     QStringList positionals;
     QStringList headerTexts;
+    QStringList fieldTexts;
     std::optional<QString> output;
     std::optional<QString> identifier;
     std::optional<QString> sha;
+    std::optional<QString> method;
+    std::optional<QString> form;
+    const bool transfers = o->command == Command::Download || o->command == Command::Upload;
     bool endOfOptions = false;
     for (; i < args.size(); ++i) {
         const QString &arg = args.at(i);
@@ -269,24 +345,42 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         if (isGlobalOption(token.name))
             return usage(QStringLiteral("global option %1 must come before the command")
                                  .arg(token.name));
+        if (o->command == Command::Upload) {
+            if (token.name == QLatin1String("--tus"))
+                return usage(QStringLiteral("--tus is not supported yet: tus resumable uploads "
+                                            "are not implemented; leave it out for a plain "
+                                            "upload"));
+            if (token.name == QLatin1String("--chunk-size"))
+                return usage(QStringLiteral("--chunk-size belongs to --tus, which is not "
+                                            "supported yet"));
+        }
         std::optional<QString> *slot = nullptr;
-        const bool isHeader
-                = token.name == QLatin1String("-H") || token.name == QLatin1String("--header");
+        QStringList *list = nullptr;
+        if (transfers
+            && (token.name == QLatin1String("-H") || token.name == QLatin1String("--header")))
+            list = &headerTexts;
+        else if (transfers && token.name == QLatin1String("--id"))
+            slot = &identifier;
         if (o->command == Command::Download) {
             if (token.name == QLatin1String("-o") || token.name == QLatin1String("--output"))
                 slot = &output;
-            else if (token.name == QLatin1String("--id"))
-                slot = &identifier;
             else if (token.name == QLatin1String("--sha256"))
                 slot = &sha;
+        } else if (o->command == Command::Upload) {
+            if (token.name == QLatin1String("--method"))
+                slot = &method;
+            else if (token.name == QLatin1String("--form"))
+                slot = &form;
+            else if (token.name == QLatin1String("--field"))
+                list = &fieldTexts;
         }
-        if (!slot && !(isHeader && o->command == Command::Download))
+        if (!slot && !list)
             return usage(QStringLiteral("unknown option '%1' for %2").arg(arg, commandName));
         QString value;
         if (!takeValue(args, &i, token, &value))
             return usage(QStringLiteral("%1 needs a value").arg(token.name));
-        if (isHeader) {
-            headerTexts.append(value);
+        if (list) {
+            list->append(value);
         } else {
             if (slot->has_value())
                 return usage(QStringLiteral("%1 given more than once").arg(token.name));
@@ -298,6 +392,13 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     case Command::Download:
         if (positionals.isEmpty())
             return usage(QStringLiteral("download needs a URL"));
+        o->url = positionals.takeFirst();
+        break;
+    case Command::Upload:
+        if (positionals.size() < 2)
+            return usage(QStringLiteral("upload needs a FILE and a URL"));
+        o->file = positionals.takeFirst();
+        o->url = positionals.takeFirst();
         break;
     case Command::Result:
     case Command::Forget:
@@ -309,20 +410,19 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     default:
         break;
     }
-    if (o->command == Command::Download && positionals.size() == 1)
-        o->url = positionals.takeFirst();
     if (!positionals.isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(positionals.first()));
-    if (o->command != Command::Download)
+    if (!transfers)
         return {};
 
     // Everything below is well-formed usage with unusable content.
-    if (!output || output->isEmpty())
+    if (o->command == Command::Download && (!output || output->isEmpty()))
         return badInput(QStringLiteral("download needs -o FILE"));
     if (!identifier)
-        return badInput(QStringLiteral("download needs --id ID"));
-    o->output = *output;
+        return badInput(QStringLiteral("%1 needs --id ID").arg(commandName));
     o->identifier = *identifier;
+    if (output)
+        o->output = *output;
     if (const QString why = checkUrl(o->url); !why.isEmpty())
         return badInput(why);
     for (const QString &text : std::as_const(headerTexts)) {
@@ -331,6 +431,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
             return badInput(why);
         o->headers.append(header);
     }
+    if (o->command == Command::Upload)
+        return checkUpload(method, form, fieldTexts, o);
     if (sha) {
         if (!isSha256Hex(*sha))
             return badInput(
@@ -345,16 +447,22 @@ QString usageText()
     return QStringLiteral(
                    "Usage: bgtransfer [GLOBAL OPTIONS] COMMAND [ARGS]\n"
                    "\n"
-                   "Restart-safe HTTP downloads: a killed download resumes where it stopped.\n"
+                   "Restart-safe HTTP transfers: a killed download resumes where it stopped,\n"
+                   "a killed upload is sent again.\n"
                    "\n"
                    "Commands:\n"
                    "  download URL -o FILE --id ID [-H 'Name: value']... [--sha256 HEX]\n"
                    "                 download (or resume, or report the kept result of) ID\n"
+                   "  upload FILE URL --id ID [--method PUT|POST|PATCH] [-H 'Name: value']...\n"
+                   "         [--form FIELD [--field NAME=VALUE]...]\n"
+                   "                 upload FILE (PUT by default; --form: multipart/form-data\n"
+                   "                 with the file as part FIELD, POST by default)\n"
                    "  list           every transfer in the store, one line each\n"
                    "  result ID      the kept result of a finished transfer\n"
                    "  forget ID      drop a kept result (the file stays)\n"
                    "  cancel ID      stop an unfinished transfer and delete its partial data\n"
-                   "  resume         resume every unfinished transfer and wait for them\n"
+                   "  resume         resume every unfinished download and upload and wait for "
+                   "them\n"
                    "\n"
                    "Global options (before the command):\n"
                    "  --store FILE               the transfer store (default: %1)\n"

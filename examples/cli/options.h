@@ -24,7 +24,7 @@ enum ExitCode {
     ExitBadInput = 65, // EX_DATAERR
 };
 
-enum class Command { None, Help, Version, Download, List, Result, Forget, Cancel, Resume };
+enum class Command { None, Help, Version, Download, Upload, List, Result, Forget, Cancel, Resume };
 
 struct Options
 {
@@ -37,12 +37,19 @@ struct Options
     qint64 limitRate = 0; // bytes per second, 0: unlimited
 
     Command command = Command::None;
-    // download
+    // download, upload
     QString url;
+    QList<QPair<QByteArray, QByteArray>> headers; // upload: without Content-Type
+    // download
     QString output;
-    QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray sha256;
-    // download, result, forget, cancel
+    // upload
+    QString file;      // the source
+    QByteArray method; // "PUT", "POST" or "PATCH"
+    QString formField; // non-empty: multipart/form-data with the file as this part
+    QList<QPair<QString, QString>> fields; // --field NAME=VALUE, in order
+    QByteArray contentType;                // from -H 'Content-Type: ...' (raw body only)
+    // download, upload, result, forget, cancel
     QString identifier;
 };
 

@@ -165,6 +165,9 @@ void UploadJob::beginAttempt()
 
 void UploadJob::onUploadProgress(qint64 sent, qint64 total)
 {
+    // Qt reports (0, 0) once the reply finishes; that is not "nothing was sent".
+    if (sent == 0 && total == 0)
+        return;
     m_stallTimer.start();
     m_sent = sent;
     if (total > 0)
