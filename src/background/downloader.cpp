@@ -1,6 +1,6 @@
 #include "downloader.h"
 
-#include "transferengine.h"
+#include "clientwiring.h"
 
 namespace Background {
 
@@ -19,26 +19,9 @@ Downloader::Downloader(const SessionConfiguration &configuration, QObject *paren
     : QObject(parent)
     , d(std::make_unique<DownloaderPrivate>())
 {
-    qRegisterMetaType<NetworkResponse>();
     d->configuration = configuration;
     d->engine = TransferEngine::forConfiguration(configuration);
-    TransferEngine *engine = d->engine.get();
-    // The engine may serve both kinds; each client speaks only of its own.
-    connect(engine,
-            &TransferEngine::progress,
-            this,
-            [this](TransferInfo::Kind kind, const QString &id, qint64 done, qint64 total) {
-                if (kind == TransferInfo::Kind::Download)
-                    Q_EMIT progress(id, done, total);
-            });
-    connect(engine,
-            &TransferEngine::finished,
-            this,
-            [this](TransferInfo::Kind kind, const QString &id, const NetworkResponse &response) {
-                if (kind == TransferInfo::Kind::Download)
-                    Q_EMIT finished(id, response);
-            });
-    connect(engine, &TransferEngine::pendingChanged, this, &Downloader::pendingIdentifiersChanged);
+    connectClient(this, d->engine.get(), TransferInfo::Kind::Download);
 }
 
 Downloader::~Downloader() = default;

@@ -2,10 +2,10 @@
 
 #include "clock.h"
 #include "downloadjob.h"
-#include "uploadjob.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
+#include "uploadjob.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
@@ -166,25 +166,31 @@ QFuture<NetworkResponse> TransferEngine::ready(const NetworkResponse &response)
     return promise.future();
 }
 
+std::optional<NetworkResponse> TransferEngine::refuse(const QString &identifier,
+                                                      const QUrl &url) const
+{
+    if (!m_store.isOpen())
+        return NetworkResponse::failure(
+                identifier, NetworkResponse::Error::StoreError, m_store.errorString());
+    if (const QString why = validateIdentifier(identifier); !why.isEmpty())
+        return NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidIdentifier, why);
+    if (!Http::isHttpUrl(url))
+        return NetworkResponse::failure(identifier,
+                                        NetworkResponse::Error::InvalidRequest,
+                                        QStringLiteral("Only http and https URLs are supported, "
+                                                       "not '%1'")
+                                                .arg(url.toDisplayString()));
+    return std::nullopt;
+}
+
 QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request,
                                                   const QString &identifier,
                                                   const QString &destinationPath,
                                                   const DownloadOptions &options,
                                                   const SessionConfiguration &config)
 {
-    if (!m_store.isOpen())
-        return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
-    if (const QString why = validateIdentifier(identifier); !why.isEmpty())
-        return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::InvalidIdentifier, why));
-    const QUrl url = request.url();
-    if (!Http::isHttpUrl(url))
-        return ready(NetworkResponse::failure(
-                identifier,
-                NetworkResponse::Error::InvalidRequest,
-                QStringLiteral("Only http and https URLs can be downloaded, not '%1'")
-                        .arg(url.toDisplayString())));
+    if (auto refusal = refuse(identifier, request.url()))
+        return ready(*refusal);
     if (destinationPath.isEmpty() || QFileInfo(destinationPath).isDir())
         return ready(NetworkResponse::failure(
                 identifier,
@@ -209,18 +215,8 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
                                                 const UploadOptions &options,
                                                 const SessionConfiguration &config)
 {
-    if (!m_store.isOpen())
-        return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
-    if (const QString why = validateIdentifier(identifier); !why.isEmpty())
-        return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::InvalidIdentifier, why));
-    if (!Http::isHttpUrl(request.url()))
-        return ready(NetworkResponse::failure(
-                identifier,
-                NetworkResponse::Error::InvalidRequest,
-                QStringLiteral("Only http and https URLs can receive an upload, not '%1'")
-                        .arg(request.url().toDisplayString())));
+    if (auto refusal = refuse(identifier, request.url()))
+        return ready(*refusal);
     const QFileInfo source(filePath);
     if (filePath.isEmpty() || !source.isFile() || !source.isReadable())
         return ready(NetworkResponse::failure(
@@ -235,10 +231,9 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
     fresh.fingerprint = FileOps::fingerprint(fresh.destination);
     // Where a large response body is kept, beside the store.
     fresh.partialPath = QFileInfo(m_store.path()).absoluteFilePath() + QStringLiteral(".bodies/")
-                        + QString::fromLatin1(
-                                QCryptographicHash::hash(identifier.toUtf8(),
-                                                         QCryptographicHash::Sha1)
-                                        .toHex())
+                        + QString::fromLatin1(QCryptographicHash::hash(identifier.toUtf8(),
+                                                                       QCryptographicHash::Sha1)
+                                                      .toHex())
                         + QStringLiteral(".body");
     return submit(fresh, request, config);
 }
@@ -393,8 +388,11 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
     for (const auto &h : row->requestHeaders)
         request.setRawHeader(h.first, h.second);
     if (row->kind == TransferInfo::Kind::Upload)
-        return upload(request, row->destination, identifier,
-                      UploadOptions::deserialize(row->uploadSpec), config);
+        return upload(request,
+                      row->destination,
+                      identifier,
+                      UploadOptions::deserialize(row->uploadSpec),
+                      config);
     DownloadOptions options;
     options.expectedSha256 = row->expectedSha256;
     return download(request, identifier, row->destination, options, config);

@@ -80,6 +80,8 @@ private:
         TransferInfo::Kind kind;
     };
 
+    // Why a request cannot even be accepted: no store, a bad identifier or URL.
+    std::optional<NetworkResponse> refuse(const QString &identifier, const QUrl &url) const;
     TransferRow freshRow(const QNetworkRequest &request,
                          const QString &identifier,
                          const QString &localPath,
@@ -95,9 +97,8 @@ private:
                   const QNetworkRequest &request,
                   const SessionConfiguration &config);
     void onJobFinished(TransferJob *job, const NetworkResponse &response);
-    void resolve(TransferInfo::Kind kind,
-                 const QString &identifier,
-                 const NetworkResponse &response);
+    void
+    resolve(TransferInfo::Kind kind, const QString &identifier, const NetworkResponse &response);
     void pollRemote();
     static QFuture<NetworkResponse> ready(const NetworkResponse &response);
 

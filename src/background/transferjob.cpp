@@ -102,9 +102,8 @@ void TransferJob::transient(NetworkResponse::Error error,
         finalize(r);
         return;
     }
-    const auto delay = policy.delayForRetry(qMax(1, m_row.countedAttempts),
-                                            retryAfter,
-                                            m_engine->clock()->random01());
+    const auto delay = policy.delayForRetry(
+            qMax(1, m_row.countedAttempts), retryAfter, m_engine->clock()->random01());
     m_row.state = TransferInfo::State::Waiting;
     m_row.nextAttemptAt = m_engine->clock()->nowMs() + delay.count();
     m_row.lastError = message;

@@ -1,6 +1,6 @@
 #include "uploader.h"
 
-#include "transferengine.h"
+#include "clientwiring.h"
 
 namespace Background {
 
@@ -19,33 +19,25 @@ Uploader::Uploader(const SessionConfiguration &configuration, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<UploaderPrivate>())
 {
-    qRegisterMetaType<NetworkResponse>();
     d->configuration = configuration;
     d->engine = TransferEngine::forConfiguration(configuration);
-    TransferEngine *engine = d->engine.get();
-    // The engine may serve both kinds; each client speaks only of its own.
-    connect(engine,
-            &TransferEngine::progress,
-            this,
-            [this](TransferInfo::Kind kind, const QString &id, qint64 done, qint64 total) {
-                if (kind == TransferInfo::Kind::Upload)
-                    Q_EMIT progress(id, done, total);
-            });
-    connect(engine,
-            &TransferEngine::finished,
-            this,
-            [this](TransferInfo::Kind kind, const QString &id, const NetworkResponse &response) {
-                if (kind == TransferInfo::Kind::Upload)
-                    Q_EMIT finished(id, response);
-            });
-    connect(engine, &TransferEngine::pendingChanged, this, &Uploader::pendingIdentifiersChanged);
+    connectClient(this, d->engine.get(), TransferInfo::Kind::Upload);
 }
 
 Uploader::~Uploader() = default;
 
-SessionConfiguration Uploader::configuration() const { return d->configuration; }
-NetworkResponse::Error Uploader::storeError() const { return d->engine->store().error(); }
-QString Uploader::storeErrorString() const { return d->engine->store().errorString(); }
+SessionConfiguration Uploader::configuration() const
+{
+    return d->configuration;
+}
+NetworkResponse::Error Uploader::storeError() const
+{
+    return d->engine->store().error();
+}
+QString Uploader::storeErrorString() const
+{
+    return d->engine->store().errorString();
+}
 
 QFuture<NetworkResponse> Uploader::networkResponse(const QNetworkRequest &request,
                                                    const QString &filePath,
@@ -77,7 +69,13 @@ std::optional<TransferInfo> Uploader::transfer(const QString &identifier) const
     return d->engine->transfer(identifier);
 }
 
-bool Uploader::forget(const QString &identifier) { return d->engine->forget(identifier); }
-bool Uploader::cancel(const QString &identifier) { return d->engine->cancel(identifier); }
+bool Uploader::forget(const QString &identifier)
+{
+    return d->engine->forget(identifier);
+}
+bool Uploader::cancel(const QString &identifier)
+{
+    return d->engine->cancel(identifier);
+}
 
 } // namespace Background

@@ -26,7 +26,8 @@ class UploaderPrivate;
 class BACKGROUND_EXPORT Uploader : public QObject
 {
     Q_OBJECT
-    Q_PROPERTY(QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
+    Q_PROPERTY(
+            QStringList pendingIdentifiers READ pendingIdentifiers NOTIFY pendingIdentifiersChanged)
 
 public:
     explicit Uploader(QObject *parent = nullptr);

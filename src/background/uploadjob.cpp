@@ -103,22 +103,22 @@ QIODevice *UploadJob::makeBody(QNetworkRequest *request)
         m_bodyOwner.reset();
         return nullptr;
     }
-    const QString fileName = m_options.fileName.isEmpty()
-                                     ? QFileInfo(m_row.destination).fileName()
-                                     : m_options.fileName;
+    const QString fileName = m_options.fileName.isEmpty() ? QFileInfo(m_row.destination).fileName()
+                                                          : m_options.fileName;
     QHttpPart filePart;
     filePart.setHeader(QNetworkRequest::ContentDispositionHeader,
                        QStringLiteral("form-data; name=\"%1\"; filename=\"%2\"")
                                .arg(m_options.fileField, fileName));
-    filePart.setHeader(QNetworkRequest::ContentTypeHeader,
-                       m_options.contentType.isEmpty()
-                               ? QMimeDatabase().mimeTypeForFile(m_row.destination).name().toLatin1()
-                               : m_options.contentType);
+    filePart.setHeader(
+            QNetworkRequest::ContentTypeHeader,
+            m_options.contentType.isEmpty()
+                    ? QMimeDatabase().mimeTypeForFile(m_row.destination).name().toLatin1()
+                    : m_options.contentType);
     filePart.setBodyDevice(file);
     multipart->append(filePart);
-    request->setHeader(QNetworkRequest::ContentTypeHeader,
-                       QByteArray(QByteArray("multipart/form-data; boundary=")
-                                  + multipart->boundary()));
+    request->setHeader(
+            QNetworkRequest::ContentTypeHeader,
+            QByteArray(QByteArray("multipart/form-data; boundary=") + multipart->boundary()));
     m_total = -1; // known once Qt reports progress
     return nullptr;
 }
@@ -154,7 +154,7 @@ void UploadJob::beginAttempt()
     const QByteArray method = UploadOptions::methodName(m_options.method);
     QNetworkAccessManager *network = m_engine->network();
     m_reply = multipart ? network->sendCustomRequest(
-                                  req, method, static_cast<QHttpMultiPart *>(m_bodyOwner.get()))
+                      req, method, static_cast<QHttpMultiPart *>(m_bodyOwner.get()))
                         : network->sendCustomRequest(req, method, device);
     m_reply->setReadBufferSize(256 * 1024);
     connect(m_reply, &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);

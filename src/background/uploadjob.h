@@ -48,7 +48,7 @@ private:
 
     UploadOptions m_options;
     QNetworkReply *m_reply = nullptr; // owned; deleted with deleteLater() after a disconnect
-    QIODevice *m_body = nullptr;      // a QFile or a QHttpMultiPart's device, parented to m_bodyOwner
+    QIODevice *m_body = nullptr; // a QFile or a QHttpMultiPart's device, parented to m_bodyOwner
     std::unique_ptr<QObject> m_bodyOwner;
     qint64 m_sent = 0;
     qint64 m_total = -1;

@@ -20,10 +20,10 @@ struct BACKGROUND_EXPORT UploadOptions
 
     Method method = Method::Put;
     Body body = Body::Raw;
-    QByteArray contentType;                  // Raw: default application/octet-stream
+    QByteArray contentType; // Raw: default application/octet-stream
     QString fileField = QStringLiteral("file");
-    QString fileName;                        // Multipart: default the source's file name
-    QList<QPair<QString, QString>> fields;   // Multipart text fields, in order
+    QString fileName;                      // Multipart: default the source's file name
+    QList<QPair<QString, QString>> fields; // Multipart text fields, in order
 
     static QByteArray methodName(Method method); // "PUT", "POST", "PATCH"
 
