@@ -5,6 +5,7 @@
 #   benchmarks/upload_vs_curl.sh [SIZE_MIB=1024] [RUNS=3]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. benchmarks/lib.sh
 size_mib=${1:-1024}
 runs=${2:-3}
 
@@ -33,10 +34,7 @@ url=$(tail -1 "$work/server.out")
 measure() { # name command...
     local name=$1; shift
     rm -f "$work/store.sqlite"*
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 \
-        || { echo "$name failed" >&2; exit 1; }
-    read -r wall user sys rss < "$work/time.txt"
-    echo "$name $wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $rss" >> "$work/results.txt"
+    time_run "$name" "$@"
 }
 
 for i in $(seq "$runs"); do
@@ -45,11 +43,4 @@ for i in $(seq "$runs"); do
         --id "bench-$i"
 done
 
-echo "| tool | median wall s | median CPU s | median peak RSS MiB |"
-echo "|---|---|---|---|"
-for tool in curl bgtransfer; do
-    grep "^$tool " "$work/results.txt" | awk -v t="$tool" '
-        { w[NR]=$2; c[NR]=$3; r[NR]=$4 }
-        function med(a, n,   i, j, tmp) { for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]<a[i]) { tmp=a[i]; a[i]=a[j]; a[j]=tmp }; return a[int((n+1)/2)] }
-        END { printf "| %s | %.2f | %.2f | %.1f |\n", t, med(w, NR), med(c, NR), med(r, NR)/1024 }'
-done
+print_medians curl bgtransfer
