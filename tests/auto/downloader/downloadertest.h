@@ -8,6 +8,7 @@
 #include "fileops.h"
 #include "testsupport.h"
 #include "transferstore.h"
+#include "transfertest.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
@@ -29,11 +30,6 @@ using namespace BackgroundTest;
 using Background::NetworkResponse;
 using Outcome = Background::NetworkResponse::Outcome;
 using Error = Background::NetworkResponse::Error;
-
-// Generous: a failing test should report, not hang; passing ones take a fraction of this.
-// The watchdog leaves room for QTRY_*, which waits twice more after a timeout to report.
-constexpr int kWaitMs = 10000;
-constexpr int kWatchdogMs = 40000;
 
 inline FaultTest::Entity entity(qint64 size, quint32 seed = 7, const QByteArray &etag = "\"v1\"")
 {
@@ -104,47 +100,7 @@ inline QByteArray describe(const NetworkResponse &r)
     return s.toUtf8();
 }
 
-// For asserting that something does NOT happen: waits the whole time unless it does.
-template<typename Condition>
-bool staysFalse(Condition condition, int ms)
-{
-    return !QTest::qWaitFor(condition, ms);
-}
-
-// Fresh directory, store path and server for one test.
-struct Harness
-{
-    QTemporaryDir dir;
-    FaultTest::FaultServer server;
-    Watchdog watchdog{std::chrono::milliseconds(kWatchdogMs)};
-
-    bool setUp()
-    {
-        watchdog.start(); // stops when the harness goes
-        return dir.isValid() && QDir(dir.path()).mkpath(QStringLiteral("out")) && server.listen();
-    }
-    QString storePath() const { return dir.filePath(QStringLiteral("transfers.sqlite")); }
-    QString dest(const QString &name = QStringLiteral("file.bin")) const
-    {
-        return QDir(dir.filePath(QStringLiteral("out"))).filePath(name);
-    }
-    QNetworkRequest request(const QByteArray &path) const
-    {
-        return QNetworkRequest(server.url(path));
-    }
-    Background::SessionConfiguration config(int maxRetries = 3) const
-    {
-        Background::SessionConfiguration c;
-        c.setStorePath(storePath());
-        Background::RetryPolicy p;
-        p.maxRetries = maxRetries;
-        p.baseDelay = 10ms;
-        p.maxDelay = 40ms;
-        c.setRetryPolicy(p);
-        c.setCheckpointInterval(50ms);
-        return c;
-    }
-};
+using Harness = BackgroundTest::TransferHarness;
 
 // What an earlier owner would have left in the store: the row, claimed by `owner`.
 // The caller keeps `store` open if the lease must stay; otherwise releases it.
@@ -166,29 +122,6 @@ inline bool seedRow(Background::TransferStore &store,
     return claim == Background::TransferStore::Claim::Acquired;
 }
 
-// Base of tst_downloader and tst_resume: a fresh Harness `h` for every test function. QTest
-// finds these inherited slots; the test classes add only test functions.
-class Fixture : public QObject
-{
-    Q_OBJECT
-
-private Q_SLOTS:
-    void initTestCase()
-    {
-        QLoggingCategory::setFilterRules(QStringLiteral("background.*.info=false"));
-    }
-    void init()
-    {
-        h = std::make_unique<Harness>();
-        QVERIFY(h->setUp());
-    }
-    void cleanup() { h.reset(); }
-
-protected:
-    std::unique_ptr<Harness> h;
-};
+using Fixture = BackgroundTest::TransferFixture;
 
 } // namespace DownloaderTest
-
-// Waits for a QFuture while the event loop (and so the engine) runs.
-#define BG_AWAIT(future) QTRY_VERIFY_WITH_TIMEOUT((future).isFinished(), DownloaderTest::kWaitMs)
