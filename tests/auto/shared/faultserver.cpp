@@ -581,14 +581,7 @@ void FaultServer::setEntity(const QByteArray &path, const Entity &entity)
 
 QList<RequestRecord> FaultServer::requests(const QByteArray &path) const
 {
-    if (path.isEmpty())
-        return d->records;
-    QList<RequestRecord> result;
-    for (const auto &r : d->records) {
-        if (r.path == path)
-            result.append(r);
-    }
-    return result;
+    return Internal::recordsFor(d->records, path);
 }
 
 int FaultServer::requestCount(const QByteArray &path) const

@@ -70,6 +70,20 @@ struct UploadTransfer
     QTimer *hangupPoll = nullptr; // notices a peer leaving while we refuse to read (stall)
 };
 
+// The records of one path, or all of them when the path is empty.
+template<typename Record>
+QList<Record> recordsFor(const QList<Record> &records, const QByteArray &path)
+{
+    if (path.isEmpty())
+        return records;
+    QList<Record> result;
+    for (const Record &r : records) {
+        if (r.path == path)
+            result.append(r);
+    }
+    return result;
+}
+
 } // namespace Internal
 
 struct FaultServer::Private

@@ -366,14 +366,7 @@ QString FaultServer::uploadDirectory() const
 
 QList<ReceivedUpload> FaultServer::uploads(const QByteArray &path) const
 {
-    if (path.isEmpty())
-        return d->uploads;
-    QList<ReceivedUpload> result;
-    for (const auto &u : d->uploads) {
-        if (u.path == path)
-            result.append(u);
-    }
-    return result;
+    return Internal::recordsFor(d->uploads, path);
 }
 
 qint64 FaultServer::bodyBytesReceived(const QByteArray &path) const

@@ -9,6 +9,7 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkRequest>
@@ -63,6 +64,19 @@ struct TransferHarness
         return server.listen();
     }
     QString storePath() const { return dir.filePath(QStringLiteral("transfers.sqlite")); }
+    // The raw bytes of the store and its -wal and -shm files, to prove what never reaches them.
+    QByteArray storeFileBytes() const
+    {
+        QByteArray all;
+        const QDir d(dir.path());
+        const QString base = QFileInfo(storePath()).fileName();
+        const QStringList names = d.entryList(QDir::Files | QDir::Hidden);
+        for (const QString &n : names) {
+            if (n.startsWith(base))
+                all += readFile(d.filePath(n));
+        }
+        return all;
+    }
     QString path(const QString &name) const { return dir.filePath(name); }
     // Where downloads go: a folder of their own, so partial files are easy to find.
     QString dest(const QString &name = QStringLiteral("file.bin")) const

@@ -408,19 +408,9 @@ void tst_Uploader::sensitiveHeadersNotStored()
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
     QCOMPARE(h->server.uploads("/u").constLast().header("Authorization"), kAuth);
 
-    const auto storeBytes = [this] {
-        QByteArray all;
-        const QDir dir(h->dir.path());
-        const QStringList names = dir.entryList(QDir::Files | QDir::Hidden);
-        for (const QString &n : names) {
-            if (n.startsWith(QFileInfo(h->storePath()).fileName()))
-                all += readFile(dir.filePath(n));
-        }
-        return all;
-    };
     // While the store is open (WAL in use), then after it was closed and checkpointed.
     for (int pass = 0; pass < 2; ++pass) {
-        const QByteArray bytes = storeBytes();
+        const QByteArray bytes = h->storeFileBytes();
         QVERIFY(bytes.contains(kTrace));
         QVERIFY(!bytes.contains(kAuth));
         up.reset();
