@@ -88,7 +88,6 @@ void DownloadJob::beginAttempt()
     m_received = 0;
     m_accepted = false;
     m_completeBy416 = false;
-    m_stalled = false;
     m_status = 0;
     m_progressThisAttempt = false;
     m_finishPending = false;
@@ -300,7 +299,6 @@ void DownloadJob::onStalled()
         return;
     qCInfo(lcDownload) << m_row.identifier << "stalled for" << m_config.stallTimeout().count()
                        << "ms";
-    m_stalled = true;
     abortReply();
     checkpoint(true);
     transient(NetworkResponse::Error::StallTimeout,

@@ -72,7 +72,6 @@ private:
     qint64 m_lastCheckpoint = 0;
     bool m_accepted = false; // a 2xx whose body goes to the file
     bool m_completeBy416 = false;
-    bool m_stalled = false;
     int m_status = 0;
     bool m_finishPending = false; // the reply finished while the rate limit held data back
 

@@ -52,7 +52,6 @@ public:
     QFuture<NetworkResponse> resume(const QString &identifier, const SessionConfiguration &config);
     bool forget(const QString &identifier);
     bool cancel(const QString &identifier);
-    bool isRunningHere(const QString &identifier) const { return m_jobs.contains(identifier); }
 
     // Snapshots as callers should see them: a row left "running" by a dead owner is queued.
     QList<TransferInfo> transfers();
