@@ -10,6 +10,7 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QFileInfo>
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QTimer>
 #include <QtNetwork/QNetworkRequest>
 
 #include <cstdio>
@@ -59,16 +60,20 @@ struct Pending
     QString localPath; // the source of an upload
 };
 
-void report(const NetworkResponse &r,
+void report(Clients &c,
+            const NetworkResponse &r,
             TransferInfo::Kind kind,
             const QString &localPath,
             const Options &o)
 {
-    if (kind == TransferInfo::Kind::Upload)
-        printLine(o.json ? jsonLine(uploadResponseJson(r, localPath))
+    if (kind == TransferInfo::Kind::Upload) {
+        const std::optional<TransferInfo> t = c.uploader.transfer(r.identifier());
+        const QUrl uploadUrl = t ? t->remoteUrl : QUrl();
+        printLine(o.json ? jsonLine(uploadResponseJson(r, localPath, uploadUrl))
                          : uploadResponseLine(r, localPath));
-    else
-        printLine(o.json ? jsonLine(responseJson(r)) : responseLine(r));
+        return;
+    }
+    printLine(o.json ? jsonLine(responseJson(r)) : responseLine(r));
 }
 
 // Waits for every future, printing each result as it arrives. Returns the worst status.
@@ -108,7 +113,7 @@ int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options
                         // The request never became a transfer: there is no result to print.
                         inputError = responseProblem(r);
                     } else {
-                        report(r, kind, localPath, o);
+                        report(clients, r, kind, localPath, o);
                         if (code != ExitSuccess)
                             problems.append(r);
                     }
@@ -192,7 +197,12 @@ int runUpload(Clients &c, const Options &o)
     Background::UploadOptions options;
     options.method = methodFor(o.method);
     options.contentType = o.contentType;
-    if (!o.formField.isEmpty()) {
+    if (o.tus) {
+        options.protocol = Background::UploadOptions::Protocol::Tus;
+        options.chunkSize = o.chunkSize;
+        options.tusChecksum = o.tusChecksum;
+        options.fields = o.fields;
+    } else if (!o.formField.isEmpty()) {
         options.body = Background::UploadOptions::Body::Multipart;
         options.fileField = o.formField;
         options.fields = o.fields;
@@ -249,7 +259,7 @@ int runResult(Clients &c, const Options &o)
                                  mebibytes(t->bytesReceived),
                                  upload ? QStringLiteral("sent") : QStringLiteral("received")));
     }
-    report(*t->result, t->kind, t->localPath, o);
+    report(c, *t->result, t->kind, t->localPath, o);
     const int code = exitCodeFor(*t->result);
     if (code != ExitSuccess)
         return fail(code, responseProblem(*t->result));
@@ -283,11 +293,32 @@ int runCancel(Clients &c, const Options &o)
         return fail(ExitBadInput,
                     QStringLiteral("'%1' is finished; use forget to drop its result")
                             .arg(o.identifier));
+    // A tus upload's server is asked to delete it too; wait for that answer, bounded.
+    QEventLoop loop;
+    bool acknowledged = false;
+    QObject::connect(&c.uploader,
+                     &Uploader::terminated,
+                     &loop,
+                     [&](const QString &id, bool ok) {
+                         if (id != o.identifier)
+                             return;
+                         acknowledged = ok;
+                         loop.quit();
+                     });
     const bool canceled = t->kind == TransferInfo::Kind::Upload ? c.uploader.cancel(o.identifier)
                                                                 : c.downloader.cancel(o.identifier);
     if (!canceled)
         return fail(ExitFailed,
                     QStringLiteral("cannot cancel '%1' in %2").arg(o.identifier, storePath(c)));
+    if (!t->remoteUrl.isEmpty()) {
+        QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (!acknowledged) // canceled here all the same: a warning, not a failure
+            return fail(ExitSuccess,
+                        QStringLiteral("canceled '%1', but the server did not confirm deleting "
+                                       "%2; it will expire there")
+                                .arg(o.identifier, t->remoteUrl.toDisplayString()));
+    }
     return ExitSuccess;
 }
 

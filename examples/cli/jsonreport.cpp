@@ -147,9 +147,13 @@ QString responseLine(const NetworkResponse &r)
     return line;
 }
 
-QJsonObject uploadResponseJson(const NetworkResponse &r, const QString &source)
+QJsonObject uploadResponseJson(const NetworkResponse &r,
+                               const QString &source,
+                               const QUrl &uploadUrl)
 {
     QJsonObject o = responseJson(r);
+    if (!uploadUrl.isEmpty())
+        o.insert(QStringLiteral("uploadUrl"), uploadUrl.toString(QUrl::FullyEncoded));
     o.insert(QStringLiteral("file"), stringOrNull(uploadSource(r, source)));
     o.insert(QStringLiteral("responseBody"),
              r.body().isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(bodyText(r.body())));
@@ -189,7 +193,10 @@ QJsonObject transferJson(const TransferInfo &t)
     const bool upload = t.kind == TransferInfo::Kind::Upload;
     QJsonObject o;
     if (t.result)
-        o = upload ? uploadResponseJson(*t.result, t.localPath) : responseJson(*t.result);
+        o = upload ? uploadResponseJson(*t.result, t.localPath, t.remoteUrl)
+                   : responseJson(*t.result);
+    if (upload && !t.remoteUrl.isEmpty())
+        o.insert(QStringLiteral("uploadUrl"), t.remoteUrl.toString(QUrl::FullyEncoded));
     o.insert(QStringLiteral("identifier"), t.identifier);
     o.insert(QStringLiteral("kind"),
              upload ? QStringLiteral("upload") : QStringLiteral("download"));

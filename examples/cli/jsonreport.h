@@ -23,7 +23,8 @@ QString responseLine(const Background::NetworkResponse &response);
 // An upload's result: `file` is the source, plus responseBody (text, the first 64 KiB of the
 // server's answer, or null) and responseBodyFile (where a large answer was kept, or null).
 QJsonObject uploadResponseJson(const Background::NetworkResponse &response,
-                               const QString &source);
+                               const QString &source,
+                               const QUrl &uploadUrl = QUrl()); // a tus upload's own URL
 // "ID: success, 201, 1048576 bytes sent from FILE"
 QString uploadResponseLine(const Background::NetworkResponse &response, const QString &source);
 // For stderr after a non-success, without the "bgtransfer: " prefix.

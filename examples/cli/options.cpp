@@ -159,6 +159,14 @@ bool isFormName(const QString &name)
     });
 }
 
+// A tus metadata key: ASCII without blanks or commas.
+bool isMetadataKey(const QString &name)
+{
+    return !name.isEmpty() && std::none_of(name.begin(), name.end(), [](QChar c) {
+        return c.unicode() <= 0x20 || c.unicode() >= 0x7f || c == QLatin1Char(',');
+    });
+}
+
 // The upload's content checks (exit 65); `o` already has file, url, identifier and headers.
 ParseResult checkUpload(const std::optional<QString> &method,
                         const std::optional<QString> &form,
@@ -172,7 +180,24 @@ ParseResult checkUpload(const std::optional<QString> &method,
         return badInput(QStringLiteral("'%1' is not a file").arg(o->file));
     if (QFile f(o->file); !f.open(QIODevice::ReadOnly))
         return badInput(QStringLiteral("cannot read '%1': %2").arg(o->file, f.errorString()));
-    if (method) {
+    if (o->tus) {
+        // tus decides its own methods and body; fields travel as Upload-Metadata.
+        if (method || form)
+            return badInput(QStringLiteral("%1 cannot be used with --tus: a tus upload sends the "
+                                           "file itself with PATCH requests")
+                                    .arg(method ? QStringLiteral("--method")
+                                                : QStringLiteral("--form")));
+        for (const QString &text : fieldTexts) {
+            const qsizetype eq = text.indexOf(QLatin1Char('='));
+            const QString name = text.left(eq);
+            if (eq <= 0 || !isMetadataKey(name))
+                return badInput(QStringLiteral("malformed --field '%1': with --tus, NAME is a "
+                                               "metadata key (ASCII without spaces or commas)")
+                                        .arg(text));
+            o->fields.append({name, text.mid(eq + 1)});
+        }
+        o->method = QByteArrayLiteral("PATCH");
+    } else if (method) {
         const QByteArray name = method->toUpper().toLatin1();
         if (name != "PUT" && name != "POST" && name != "PATCH")
             return badInput(
@@ -181,7 +206,8 @@ ParseResult checkUpload(const std::optional<QString> &method,
     } else {
         o->method = form ? QByteArrayLiteral("POST") : QByteArrayLiteral("PUT");
     }
-    if (form) {
+    if (o->tus) {
+    } else if (form) {
         if (!isFormName(*form))
             return badInput(QStringLiteral("--form needs a field name without quotes, "
                                            "backslashes or control characters, not '%1'")
@@ -192,6 +218,8 @@ ParseResult checkUpload(const std::optional<QString> &method,
                                        "multipart/form-data)"));
     }
     for (const QString &text : fieldTexts) {
+        if (o->tus)
+            break;
         const qsizetype eq = text.indexOf(QLatin1Char('='));
         const QString name = text.left(eq);
         if (eq <= 0 || !isFormName(name))
@@ -325,6 +353,7 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     std::optional<QString> sha;
     std::optional<QString> method;
     std::optional<QString> form;
+    std::optional<QString> chunkSize;
     const bool transfers = o->command == Command::Download || o->command == Command::Upload;
     bool endOfOptions = false;
     for (; i < args.size(); ++i) {
@@ -345,14 +374,13 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         if (isGlobalOption(token.name))
             return usage(QStringLiteral("global option %1 must come before the command")
                                  .arg(token.name));
-        if (o->command == Command::Upload) {
-            if (token.name == QLatin1String("--tus"))
-                return usage(QStringLiteral("--tus is not supported yet: tus resumable uploads "
-                                            "are not implemented; leave it out for a plain "
-                                            "upload"));
-            if (token.name == QLatin1String("--chunk-size"))
-                return usage(QStringLiteral("--chunk-size belongs to --tus, which is not "
-                                            "supported yet"));
+        if (o->command == Command::Upload
+            && (token.name == QLatin1String("--tus")
+                || token.name == QLatin1String("--tus-checksum"))) {
+            if (token.value)
+                return usage(QStringLiteral("%1 takes no value").arg(token.name));
+            (token.name == QLatin1String("--tus") ? o->tus : o->tusChecksum) = true;
+            continue;
         }
         std::optional<QString> *slot = nullptr;
         QStringList *list = nullptr;
@@ -373,6 +401,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
                 slot = &form;
             else if (token.name == QLatin1String("--field"))
                 list = &fieldTexts;
+            else if (token.name == QLatin1String("--chunk-size"))
+                slot = &chunkSize;
         }
         if (!slot && !list)
             return usage(QStringLiteral("unknown option '%1' for %2").arg(arg, commandName));
@@ -397,6 +427,14 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     case Command::Upload:
         if (positionals.size() < 2)
             return usage(QStringLiteral("upload needs a FILE and a URL"));
+        if ((chunkSize || o->tusChecksum) && !o->tus)
+            return usage(QStringLiteral("%1 needs --tus")
+                                 .arg(chunkSize ? QStringLiteral("--chunk-size")
+                                                : QStringLiteral("--tus-checksum")));
+        if (chunkSize && (!parseRate(*chunkSize, &o->chunkSize) || o->chunkSize <= 0))
+            return usage(QStringLiteral("--chunk-size needs a positive BYTES, BYTESK or BYTESM, "
+                                        "not '%1'")
+                                 .arg(*chunkSize));
         o->file = positionals.takeFirst();
         o->url = positionals.takeFirst();
         break;
@@ -448,15 +486,19 @@ QString usageText()
                    "Usage: bgtransfer [GLOBAL OPTIONS] COMMAND [ARGS]\n"
                    "\n"
                    "Restart-safe HTTP transfers: a killed download resumes where it stopped,\n"
-                   "a killed upload is sent again.\n"
+                   "a killed tus upload continues, a killed plain upload is sent again.\n"
                    "\n"
                    "Commands:\n"
                    "  download URL -o FILE --id ID [-H 'Name: value']... [--sha256 HEX]\n"
                    "                 download (or resume, or report the kept result of) ID\n"
                    "  upload FILE URL --id ID [--method PUT|POST|PATCH] [-H 'Name: value']...\n"
                    "         [--form FIELD [--field NAME=VALUE]...]\n"
+                   "         [--tus [--chunk-size BYTES[K|M]] [--tus-checksum] "
+                   "[--field NAME=VALUE]...]\n"
                    "                 upload FILE (PUT by default; --form: multipart/form-data\n"
-                   "                 with the file as part FIELD, POST by default)\n"
+                   "                 with the file as part FIELD, POST by default; --tus: URL\n"
+                   "                 is a tus 1.0 endpoint and a killed upload continues from\n"
+                   "                 the server's offset; --field: tus metadata)\n"
                    "  list           every transfer in the store, one line each\n"
                    "  result ID      the kept result of a finished transfer\n"
                    "  forget ID      drop a kept result (the file stays)\n"
@@ -470,7 +512,7 @@ QString usageText()
                    "  --retries N                retries of transient failures (default 5)\n"
                    "  --stall-timeout SECONDS    give up on a connection that sends nothing this "
                    "long\n"
-                   "  --limit-rate BYTES[K|M]    receive at most this many bytes per second\n"
+                   "  --limit-rate BYTES[K|M]    send or receive at most this many bytes per second\n"
                    "  --checkpoint-interval MS   how often received bytes are made durable\n"
                    "  -h, --help                 this text\n"
                    "  --version                  the version\n"

@@ -49,6 +49,9 @@ struct Options
     QString formField; // non-empty: multipart/form-data with the file as this part
     QList<QPair<QString, QString>> fields; // --field NAME=VALUE, in order
     QByteArray contentType;                // from -H 'Content-Type: ...' (raw body only)
+    bool tus = false;                      // URL is a tus creation endpoint
+    qint64 chunkSize = 0;                  // tus: bytes per PATCH, 0: the whole remainder
+    bool tusChecksum = false;              // tus: sha1 Upload-Checksum when the server takes it
     // download, upload, result, forget, cancel
     QString identifier;
 };

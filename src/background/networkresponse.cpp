@@ -227,6 +227,8 @@ QString NetworkResponse::defaultErrorString(Error error)
         return QStringLiteral("The transfer store could not be used");
     case Error::SourceChanged:
         return QStringLiteral("The file to upload changed or vanished before it was sent");
+    case Error::ProtocolError:
+        return QStringLiteral("The server broke the upload protocol");
     }
     return QStringLiteral("Unknown error");
 }

@@ -63,6 +63,7 @@ public:
         Canceled,
         StoreError, // the state store could not be opened or written
         SourceChanged, // the file to upload changed or vanished before it was sent
+        ProtocolError, // the server broke the upload protocol (tus: no Location, bad offset)
     };
     Q_ENUM(Error)
 

@@ -5,6 +5,8 @@
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
+#include "tusrules.h"
+#include "tusuploadjob.h"
 #include "uploadjob.h"
 
 #include <QtCore/QCryptographicHash>
@@ -15,6 +17,7 @@
 #include <QtCore/QThread>
 #include <QtCore/QUuid>
 #include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkReply>
 
 namespace Background {
 
@@ -223,6 +226,9 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
                 identifier,
                 NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("'%1' is not a readable file").arg(filePath)));
+    if (const QString why = Tus::checkOptions(options); !why.isEmpty())
+        return ready(
+                NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidRequest, why));
 
     TransferRow fresh = freshRow(request, identifier, filePath, config);
     fresh.kind = TransferInfo::Kind::Upload;
@@ -330,7 +336,10 @@ void TransferEngine::startJob(const TransferRow &row,
                               const SessionConfiguration &config)
 {
     TransferJob *job = nullptr;
-    if (row.kind == TransferInfo::Kind::Upload)
+    if (row.kind == TransferInfo::Kind::Upload
+        && UploadOptions::deserialize(row.uploadSpec).protocol == UploadOptions::Protocol::Tus)
+        job = new TusUploadJob(this, row, request, config);
+    else if (row.kind == TransferInfo::Kind::Upload)
         job = new UploadJob(this, row, request, config);
     else
         job = new DownloadJob(this, row, request, config);
@@ -415,11 +424,21 @@ bool TransferEngine::cancel(const QString &identifier)
     const std::optional<TransferRow> row = m_store.find(identifier);
     if (!row || row->state == TransferInfo::State::Finished)
         return false;
+    // A tus upload also asks its server to delete what it has (termination), with the app's
+    // headers when this process runs it, else with those the store kept.
+    const bool tus = row->kind == TransferInfo::Kind::Upload && !row->remoteUrl.isEmpty();
+    QNetworkRequest terminationBase(row->url);
+    for (const auto &h : row->requestHeaders)
+        terminationBase.setRawHeader(h.first, h.second);
     if (TransferJob *job = m_jobs.take(identifier)) {
         job->disconnect(this);
         job->cancel();
+        if (tus)
+            terminationBase = job->requestFor(row->remoteUrl);
         job->deleteLater();
     }
+    if (tus)
+        terminate(identifier, terminationBase, row->remoteUrl);
     // Another owning process notices at its next checkpoint that the row is gone.
     m_store.remove(identifier);
     QFile::remove(row->partialPath);
@@ -429,6 +448,23 @@ bool TransferEngine::cancel(const QString &identifier)
     resolve(row->kind, identifier, r);
     Q_EMIT pendingChanged();
     return true;
+}
+
+void TransferEngine::terminate(const QString &identifier,
+                               const QNetworkRequest &base,
+                               const QUrl &uploadUrl)
+{
+    QNetworkReply *reply
+            = m_network->deleteResource(TusUploadJob::terminationRequest(base, uploadUrl));
+    connect(reply, &QNetworkReply::finished, this, [this, reply, identifier] {
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        reply->deleteLater();
+        // 404 and 410: the server had already dropped it, which is what was asked for.
+        const bool acknowledged = (status >= 200 && status < 300) || status == 404
+                                  || status == 410;
+        qCInfo(lcEngine) << identifier << "termination answered" << status;
+        Q_EMIT terminated(identifier, acknowledged);
+    });
 }
 
 void TransferEngine::pollRemote()

@@ -67,6 +67,8 @@ Q_SIGNALS:
                   const QString &identifier,
                   const Background::NetworkResponse &response);
     void pendingChanged();
+    // A canceled tus upload's DELETE is over: answered (acknowledged) or failed.
+    void terminated(const QString &identifier, bool acknowledged);
 
 private:
     explicit TransferEngine(const SessionConfiguration &config);
@@ -99,6 +101,7 @@ private:
     void
     resolve(TransferInfo::Kind kind, const QString &identifier, const NetworkResponse &response);
     void pollRemote();
+    void terminate(const QString &identifier, const QNetworkRequest &base, const QUrl &uploadUrl);
     static QFuture<NetworkResponse> ready(const NetworkResponse &response);
 
     SessionConfiguration m_config;

@@ -26,6 +26,7 @@ public:
     Kind kind = Kind::Download;
     QUrl url;
     QString localPath; // the destination of a download, the source of an upload
+    QUrl remoteUrl;    // a tus upload's own URL, once the server created it
     State state = State::Queued;
     qint64 bytesReceived = 0; // durable offset of an unfinished download, size when finished
     qint64 bytesTotal = -1;   // -1 when unknown

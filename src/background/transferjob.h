@@ -32,6 +32,8 @@ public:
     const TransferRow &row() const { return m_row; }
 
     void start();
+    // The app's request for `url`, with sensitive headers dropped away from the home origin.
+    QNetworkRequest requestFor(const QUrl &url) const;
     // Stops without a result (the engine is going away); the lease is released by the engine.
     virtual void stop() = 0;
     // Stops and deletes what the transfer keeps locally.
@@ -50,8 +52,6 @@ protected:
     virtual void releaseLocal(const NetworkResponse &response) = 0;
     virtual qint64 bytesDone() const = 0;
 
-    // The app's request for `url`, with sensitive headers dropped away from the home origin.
-    QNetworkRequest requestFor(const QUrl &url) const;
     void transient(NetworkResponse::Error error,
                    const QString &message,
                    int status,

@@ -58,7 +58,7 @@ const char kColumns[]
           "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
           "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
           "outcome, http_status, error, error_string, retry_after, response_headers, "
-          "bytes, kind, upload_spec, fingerprint, response_body, response_body_path";
+          "bytes, kind, upload_spec, fingerprint, response_body, response_body_path, remote_url";
 
 TransferRow rowFromQuery(const QSqlQuery &q)
 {
@@ -67,6 +67,7 @@ TransferRow rowFromQuery(const QSqlQuery &q)
     r.url = QUrl::fromEncoded(q.value(1).toByteArray(), QUrl::StrictMode);
     r.destination = q.value(2).toString();
     r.partialPath = q.value(3).toString();
+    r.remoteUrl = QUrl::fromEncoded(q.value(29).toByteArray(), QUrl::StrictMode);
     r.requestHeaders = decodeHeaders(q.value(4).toByteArray());
     r.expectedSha256 = q.value(5).toByteArray();
     r.state = TransferInfo::State(q.value(6).toInt());
@@ -115,6 +116,7 @@ TransferInfo TransferRow::toInfo() const
     info.kind = kind;
     info.url = url;
     info.localPath = destination;
+    info.remoteUrl = remoteUrl;
     info.state = state;
     info.bytesReceived = result ? result->bytes() : durableOffset;
     info.bytesTotal = result && result->isSuccess() ? result->bytes() : total;
@@ -349,8 +351,10 @@ bool TransferStore::migrate()
              QStringLiteral("ALTER TABLE transfers ADD COLUMN fingerprint BLOB NOT NULL DEFAULT ''"),
              QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body BLOB"),
              QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body_path TEXT")},
+            // 3: tus uploads remember the upload URL the server created
+            {QStringLiteral("ALTER TABLE transfers ADD COLUMN remote_url BLOB NOT NULL DEFAULT ''")},
     };
-    static_assert(SchemaVersion == 2, "add a migration step");
+    static_assert(SchemaVersion == 3, "add a migration step");
 
     Transaction tx(this);
     if (!tx.isActive())
@@ -578,6 +582,18 @@ bool TransferStore::saveCheckpoint(const QString &identifier,
                              "updated_at = ? WHERE identifier = ? AND state != ?"));
     q.addBindValue(offset);
     q.addBindValue(notNull(bootId));
+    q.addBindValue(nowMs());
+    q.addBindValue(identifier);
+    q.addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q.exec() && q.numRowsAffected() == 1;
+}
+
+bool TransferStore::saveRemoteUrl(const QString &identifier, const QUrl &url)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("UPDATE transfers SET remote_url = ?, updated_at = ? "
+                             "WHERE identifier = ? AND state != ?"));
+    q.addBindValue(notNull(url.toEncoded()));
     q.addBindValue(nowMs());
     q.addBindValue(identifier);
     q.addBindValue(int(TransferInfo::State::Finished));

@@ -33,6 +33,7 @@ struct TransferRow
     QByteArray expectedSha256;
     QByteArray uploadSpec;          // UploadOptions::serialize()
     QByteArray fingerprint;         // of an upload's source, taken when it was first asked for
+    QUrl remoteUrl;                 // a tus upload's URL, once created
     TransferInfo::State state = TransferInfo::State::Queued;
     qint64 durableOffset = 0;    // bytes of the partial file that were checkpointed
     QByteArray checkpointBootId; // boot during which that checkpoint was written
@@ -52,7 +53,7 @@ struct TransferRow
 class BACKGROUND_AUTOTEST_EXPORT TransferStore
 {
 public:
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
 
     explicit TransferStore(const QString &path);
     ~TransferStore();
@@ -92,6 +93,8 @@ public:
                     const QByteArray &bootId);
     bool saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId);
     bool saveAttemptState(const QString &identifier, const TransferRow &row);
+    // A tus upload's URL (empty: none yet, or the server forgot it).
+    bool saveRemoteUrl(const QString &identifier, const QUrl &url);
     // Records the kept result and drops the lease, atomically.
     bool finish(const QString &identifier, const NetworkResponse &result);
     bool remove(const QString &identifier);

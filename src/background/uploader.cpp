@@ -22,6 +22,7 @@ Uploader::Uploader(const SessionConfiguration &configuration, QObject *parent)
     d->configuration = configuration;
     d->engine = TransferEngine::forConfiguration(configuration);
     connectClient(this, d->engine.get(), TransferInfo::Kind::Upload);
+    connect(d->engine.get(), &TransferEngine::terminated, this, &Uploader::terminated);
 }
 
 Uploader::~Uploader() = default;

@@ -22,7 +22,8 @@ class UploaderPrivate;
 //
 // The file is fingerprinted when the upload is first asked for; if it changes or vanishes
 // before the server has it all, the result is Failed/SourceChanged. A plain HTTP upload that
-// was interrupted (or whose process died) is sent again from its first byte.
+// was interrupted (or whose process died) is sent again from its first byte; a tus upload
+// (UploadOptions::Protocol::Tus) continues from the offset its server reports.
 class BACKGROUND_EXPORT Uploader : public QObject
 {
     Q_OBJECT
@@ -55,12 +56,17 @@ public:
 
 public Q_SLOTS:
     bool forget(const QString &identifier);
+    // Stops the upload and drops its record. A tus upload the server had created is also
+    // deleted there (termination); terminated() reports when that request is over.
     bool cancel(const QString &identifier);
 
 Q_SIGNALS:
     void progress(const QString &identifier, qint64 bytesSent, qint64 bytesTotal);
     void finished(const QString &identifier, const Background::NetworkResponse &response);
     void pendingIdentifiersChanged();
+    // The DELETE that cancel() sent for a tus upload is over: the server confirmed it
+    // (acknowledged, also when it no longer had the upload) or could not be reached.
+    void terminated(const QString &identifier, bool acknowledged);
 
 private:
     std::unique_ptr<UploaderPrivate> d;

@@ -5,11 +5,11 @@
 #include "httprules.h"
 #include "logging.h"
 #include "transferengine.h"
+#include "uploadbody.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMimeDatabase>
-#include <QtNetwork/QHttpMultiPart>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 
@@ -52,10 +52,9 @@ void UploadJob::dropReply()
         m_reply->deleteLater();
         m_reply = nullptr;
     }
-    // The reply may still read the body until it is deleted; the owner goes with it.
-    if (m_bodyOwner)
-        m_bodyOwner.release()->deleteLater();
-    m_body = nullptr;
+    // The reply may still read the body until it is deleted; the body goes after it.
+    if (m_body)
+        m_body.release()->deleteLater();
 }
 
 bool UploadJob::sourceUnchanged()
@@ -74,53 +73,39 @@ bool UploadJob::sourceUnchanged()
     return false;
 }
 
-QIODevice *UploadJob::makeBody(QNetworkRequest *request)
+bool UploadJob::makeBody(QNetworkRequest *request)
 {
-    auto *file = new QFile(m_row.destination);
+    m_body = std::make_unique<UploadBody>(m_row.destination);
+    m_body->setMaximumRate(m_config.maximumRate());
+    const qint64 fileSize = QFileInfo(m_row.destination).size();
     if (m_options.body == UploadOptions::Body::Raw) {
-        m_bodyOwner.reset(file);
-        if (!file->open(QIODevice::ReadOnly))
-            return nullptr;
+        m_body->appendFileRange(0, fileSize);
         request->setHeader(QNetworkRequest::ContentTypeHeader,
                            m_options.contentType.isEmpty()
                                    ? QByteArrayLiteral("application/octet-stream")
                                    : m_options.contentType);
-        m_total = file->size();
-        return file;
+    } else {
+        const MultipartForm form = MultipartForm::build(
+                m_options.fields,
+                m_options.fileField,
+                m_options.fileName.isEmpty() ? QFileInfo(m_row.destination).fileName()
+                                             : m_options.fileName,
+                m_options.contentType.isEmpty()
+                        ? QMimeDatabase().mimeTypeForFile(m_row.destination).name().toLatin1()
+                        : m_options.contentType,
+                {});
+        m_body->appendBytes(form.head);
+        m_body->appendFileRange(0, fileSize);
+        m_body->appendBytes(form.tail);
+        request->setHeader(QNetworkRequest::ContentTypeHeader, form.contentType());
     }
-    // QHttpMultiPart reads each part's device in turn, so the file is never held in memory.
-    auto *multipart = new QHttpMultiPart(QHttpMultiPart::FormDataType);
-    m_bodyOwner.reset(multipart);
-    for (const auto &field : std::as_const(m_options.fields)) {
-        QHttpPart part;
-        part.setHeader(QNetworkRequest::ContentDispositionHeader,
-                       QStringLiteral("form-data; name=\"%1\"").arg(field.first));
-        part.setBody(field.second.toUtf8());
-        multipart->append(part);
+    if (!m_body->open(QIODevice::ReadOnly)) {
+        m_body.reset();
+        return false;
     }
-    file->setParent(multipart);
-    if (!file->open(QIODevice::ReadOnly)) {
-        m_bodyOwner.reset();
-        return nullptr;
-    }
-    const QString fileName = m_options.fileName.isEmpty() ? QFileInfo(m_row.destination).fileName()
-                                                          : m_options.fileName;
-    QHttpPart filePart;
-    filePart.setHeader(QNetworkRequest::ContentDispositionHeader,
-                       QStringLiteral("form-data; name=\"%1\"; filename=\"%2\"")
-                               .arg(m_options.fileField, fileName));
-    filePart.setHeader(
-            QNetworkRequest::ContentTypeHeader,
-            m_options.contentType.isEmpty()
-                    ? QMimeDatabase().mimeTypeForFile(m_row.destination).name().toLatin1()
-                    : m_options.contentType);
-    filePart.setBodyDevice(file);
-    multipart->append(filePart);
-    request->setHeader(
-            QNetworkRequest::ContentTypeHeader,
-            QByteArray(QByteArray("multipart/form-data; boundary=") + multipart->boundary()));
-    m_total = -1; // known once Qt reports progress
-    return nullptr;
+    m_total = m_body->size();
+    request->setHeader(QNetworkRequest::ContentLengthHeader, m_total);
+    return true;
 }
 
 void UploadJob::beginAttempt()
@@ -134,9 +119,7 @@ void UploadJob::beginAttempt()
     QFile::remove(m_row.partialPath);
 
     QNetworkRequest req = requestFor(m_currentUrl);
-    QIODevice *device = makeBody(&req);
-    const bool multipart = m_options.body == UploadOptions::Body::Multipart;
-    if (multipart ? !m_bodyOwner : !device) {
+    if (!makeBody(&req)) {
         NetworkResponse r = baseResponse(0, {});
         r.setOutcome(NetworkResponse::Outcome::Failed);
         r.setError(NetworkResponse::Error::LocalIoError,
@@ -152,10 +135,7 @@ void UploadJob::beginAttempt()
                                << m_currentUrl.toDisplayString();
 
     const QByteArray method = UploadOptions::methodName(m_options.method);
-    QNetworkAccessManager *network = m_engine->network();
-    m_reply = multipart ? network->sendCustomRequest(
-                      req, method, static_cast<QHttpMultiPart *>(m_bodyOwner.get()))
-                        : network->sendCustomRequest(req, method, device);
+    m_reply = m_engine->network()->sendCustomRequest(req, method, m_body.get());
     m_reply->setReadBufferSize(256 * 1024);
     connect(m_reply, &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
     connect(m_reply, &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);

@@ -10,10 +10,11 @@
 
 #include <memory>
 
-class QHttpMultiPart;
 class QNetworkReply;
 
 namespace Background {
+
+class UploadBody;
 
 class UploadJob : public TransferJob
 {
@@ -39,7 +40,7 @@ protected:
 
 private:
     bool sourceUnchanged();
-    QIODevice *makeBody(QNetworkRequest *request);
+    bool makeBody(QNetworkRequest *request);
     void onUploadProgress(qint64 sent, qint64 total);
     void onReadyRead();
     void onReplyFinished();
@@ -48,8 +49,7 @@ private:
 
     UploadOptions m_options;
     QNetworkReply *m_reply = nullptr; // owned; deleted with deleteLater() after a disconnect
-    QIODevice *m_body = nullptr; // a QFile or a QHttpMultiPart's device, parented to m_bodyOwner
-    std::unique_ptr<QObject> m_bodyOwner;
+    std::unique_ptr<UploadBody> m_body;
     qint64 m_sent = 0;
     qint64 m_total = -1;
     QByteArray m_responseBody;

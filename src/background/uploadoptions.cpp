@@ -32,6 +32,11 @@ QByteArray UploadOptions::serialize() const
     for (const auto &field : fields)
         list.append(QJsonArray{field.first, field.second});
     o.insert(QStringLiteral("fields"), list);
+    if (protocol == Protocol::Tus) {
+        o.insert(QStringLiteral("protocol"), QStringLiteral("tus"));
+        o.insert(QStringLiteral("chunkSize"), chunkSize);
+        o.insert(QStringLiteral("tusChecksum"), tusChecksum);
+    }
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -54,6 +59,11 @@ UploadOptions UploadOptions::deserialize(const QByteArray &data)
         const QJsonArray pair = v.toArray();
         options.fields.append({pair.at(0).toString(), pair.at(1).toString()});
     }
+    options.protocol = o.value(QStringLiteral("protocol")).toString() == QLatin1String("tus")
+                               ? Protocol::Tus
+                               : Protocol::Http;
+    options.chunkSize = qMax<qint64>(0, o.value(QStringLiteral("chunkSize")).toInteger());
+    options.tusChecksum = o.value(QStringLiteral("tusChecksum")).toBool();
     return options;
 }
 

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void claim_data();
     void claim();
     void checkpointAfterRemoval();
+    void remoteUrl();
     void finishKeepsResult_data();
     void finishKeepsResult();
     void finishIsAtomic();
@@ -413,9 +414,33 @@ void tst_Store::checkpointAfterRemoval()
     QVERIFY(!owner.saveCheckpoint(id, 200, boot));
     QVERIFY(!owner.saveEntity(id, 200, 1000, "\"e\"", QByteArray(), boot));
     QVERIFY(!owner.saveAttemptState(id, row));
+    QVERIFY(!owner.saveRemoteUrl(id, QUrl(QStringLiteral("http://127.0.0.1:1/files/x"))));
     QVERIFY(!owner.finish(id, successResult(id, 1000)));
     QVERIFY(!owner.find(id));
     QVERIFY(owner.all().isEmpty());
+}
+
+// A tus upload's URL survives a new connection, can be dropped, and is frozen once finished.
+void tst_Store::remoteUrl()
+{
+    const QUrl first(QStringLiteral("http://127.0.0.1:1/files/a?b=%20c"));
+    TransferRow row;
+    {
+        TransferStore owner(storePath());
+        QVERIFY(owner.open());
+        QCOMPARE(claimAs(owner, jobRow(), myLease(), &row), kAcquired);
+        QVERIFY(row.remoteUrl.isEmpty());
+        QVERIFY(owner.saveRemoteUrl(row.identifier, first));
+    }
+    TransferStore again(storePath());
+    QVERIFY(again.open());
+    QCOMPARE(again.find(row.identifier)->remoteUrl, first);
+    QVERIFY(again.saveRemoteUrl(row.identifier, QUrl()));
+    QVERIFY(again.find(row.identifier)->remoteUrl.isEmpty());
+    QVERIFY(again.saveRemoteUrl(row.identifier, first));
+    QVERIFY(again.finish(row.identifier, successResult(row.identifier, 10)));
+    QVERIFY(!again.saveRemoteUrl(row.identifier, QUrl()));
+    QCOMPARE(again.find(row.identifier)->remoteUrl, first);
 }
 
 void tst_Store::finishKeepsResult_data()
@@ -616,6 +641,7 @@ void tst_Store::migratesFirstSchema()
     QCOMPARE(row->kind, Background::TransferInfo::Kind::Download);
     QCOMPARE(row->durableOffset, qint64(4096));
     QCOMPARE(row->etag, QByteArray("\"v1\""));
+    QVERIFY(row->remoteUrl.isEmpty());
     QCOMPARE(store.unfinishedIdentifiers(Background::TransferInfo::Kind::Download),
              QStringList{QStringLiteral("old")});
     QVERIFY(store.unfinishedIdentifiers(Background::TransferInfo::Kind::Upload).isEmpty());
