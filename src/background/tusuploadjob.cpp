@@ -302,6 +302,18 @@ void TusUploadJob::onReplyFinished()
 
 void TusUploadJob::onCreated(int status, const HeaderList &headers)
 {
+    if (status == 307 || status == 308) {
+        // The endpoint moved: create there, the headers kept (requestFor() drops credentials
+        // away from the home origin).
+        QUrl target;
+        const QByteArray location = headerOf(headers, "Location");
+        if (Http::checkRedirect(m_currentUrl, location, &target) == Http::RedirectCheck::Allowed
+            && ++m_redirects <= m_config.maximumRedirects()) {
+            m_currentUrl = target;
+            create();
+            return;
+        }
+    }
     if (Tus::classify(status) != Tus::Reply::Ok) {
         statusOutcome(status, headers);
         return;
@@ -501,8 +513,8 @@ void TusUploadJob::statusOutcome(int status, const HeaderList &headers)
     r.setError(Http::isRedirectStatus(status) ? NetworkResponse::Error::RedirectRejected
                                               : NetworkResponse::Error::HttpError,
                Http::isRedirectStatus(status)
-                       ? QStringLiteral("The tus server answered %1; redirects are not followed "
-                                        "within a tus upload")
+                       ? QStringLiteral("The tus server answered %1; only 307 and 308 to the "
+                                        "creation request are followed")
                                  .arg(status)
                        : message);
     r.setFilePath(m_row.destination);
