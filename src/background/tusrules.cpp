@@ -2,6 +2,8 @@
 
 #include "httprules.h"
 
+#include <QtCore/QStringList>
+
 namespace Background::Tus {
 
 Reply classify(int status)
@@ -70,7 +72,7 @@ std::optional<QList<QPair<QString, QString>>> decodeMetadata(const QByteArray &h
         const QByteArray item = raw.trimmed();
         const qsizetype space = item.indexOf(' ');
         const QByteArray key = space < 0 ? item : item.left(space);
-        const QByteArray value = space < 0 ? QByteArray() : item.mid(space + 1).trimmed();
+        const QByteArray value = space < 0 ? QByteArray() : item.mid(space + 1);
         if (!isValidMetadataKey(QString::fromLatin1(key)) || value.contains(' '))
             return std::nullopt;
         const auto decoded
@@ -120,7 +122,14 @@ QString checkOptions(const UploadOptions &options)
                               "cannot be combined with tus (use metadata fields instead)");
     if (options.chunkSize < 0)
         return QStringLiteral("The chunk size must not be negative");
+    QStringList seen = {QStringLiteral("filename"), QStringLiteral("filetype")};
     for (const auto &field : options.fields) {
+        // Keys must be unique; the file's name and type come from fileName and contentType.
+        if (seen.contains(field.first))
+            return QStringLiteral("'%1' is given twice as tus metadata (filename and filetype "
+                                  "come from the file name and content type)")
+                    .arg(field.first);
+        seen.append(field.first);
         if (!isValidMetadataKey(field.first))
             return QStringLiteral("'%1' cannot be a tus metadata key (ASCII without spaces or "
                                   "commas)")

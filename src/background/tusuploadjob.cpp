@@ -203,6 +203,7 @@ void TusUploadJob::patch()
     m_body = std::make_unique<UploadBody>(m_row.destination);
     m_body->appendFileRange(m_offset, length);
     m_body->setMaximumRate(m_config.maximumRate());
+    m_body->setRewindable(false); // a resend must start with HEAD, not with a stale offset
     if (!m_body->open(QIODevice::ReadOnly)) {
         m_body.reset();
         if (!sourceUnchanged())
@@ -274,7 +275,11 @@ void TusUploadJob::onReplyFinished()
         return;
     }
     if (status == 0) {
-        const auto [error, isTransient] = classifyNetworkError(netError, sent > 0);
+        auto [error, isTransient] = classifyNetworkError(netError, sent > 0);
+        // A server that created this upload and now refuses connections is restarting, not
+        // gone: the upload is still there to resume.
+        if (netError == QNetworkReply::ConnectionRefusedError && !m_row.remoteUrl.isEmpty())
+            isTransient = true;
         if (isTransient) {
             transient(error, netErrorString, 0, std::nullopt, headers);
             return;

@@ -30,6 +30,10 @@ void UploadBody::appendBytes(const QByteArray &bytes)
 
 void UploadBody::appendFileRange(qint64 offset, qint64 length)
 {
+    if (offset < 0) {
+        m_invalid = true; // open() refuses the body
+        return;
+    }
     if (length <= 0)
         return;
     m_pieces.append({m_size, length, {}, offset});
@@ -43,7 +47,7 @@ void UploadBody::setMaximumRate(qint64 bytesPerSecond)
 
 bool UploadBody::open(OpenMode mode)
 {
-    if ((mode & WriteOnly) || !m_file.open(QIODevice::ReadOnly))
+    if ((mode & WriteOnly) || m_invalid || !m_file.open(QIODevice::ReadOnly))
         return false;
     for (const Piece &piece : std::as_const(m_pieces)) {
         if (piece.fileOffset >= 0 && piece.fileOffset + piece.length > m_file.size()) {
@@ -53,6 +57,7 @@ bool UploadBody::open(OpenMode mode)
     }
     m_pos = 0;
     m_spent = 0;
+    m_started = false;
     m_rateClock.start();
     // Unbuffered: QIODevice must not read ahead of the rate limit.
     return QIODevice::open(ReadOnly | Unbuffered);
@@ -67,7 +72,7 @@ void UploadBody::close()
 
 bool UploadBody::seek(qint64 pos)
 {
-    if (pos < 0 || pos > m_size)
+    if (pos < 0 || pos > m_size || (!m_rewindable && m_started && pos < m_pos))
         return false;
     m_pos = pos;
     return QIODevice::seek(pos);
@@ -133,6 +138,7 @@ qint64 UploadBody::readData(char *data, qint64 maxSize)
     }
     m_pos += done;
     m_spent += done;
+    m_started = m_started || done > 0;
     return done;
 }
 

@@ -26,6 +26,9 @@ public:
     void appendBytes(const QByteArray &bytes);
     void appendFileRange(qint64 offset, qint64 length);
     void setMaximumRate(qint64 bytesPerSecond); // 0: unlimited
+    // Off: once a byte was read, seeking back fails, so Qt cannot quietly send the body again
+    // after a dropped connection (a tus PATCH must not go out twice with a stale offset).
+    void setRewindable(bool rewindable) { m_rewindable = rewindable; }
 
     // Opens the source file; fails if it is shorter than the ranges need.
     bool open(OpenMode mode) override;
@@ -57,13 +60,16 @@ private:
     qint64 m_size = 0;
     qint64 m_pos = 0;
     qint64 m_rate = 0;
+    bool m_rewindable = true;
+    bool m_invalid = false; // a range with a negative offset was added
+    bool m_started = false; // a byte was read
     qint64 m_spent = 0;
     QElapsedTimer m_rateClock;
     QTimer m_refill;
 };
 
 // A multipart/form-data body: text fields, then the file as part `fileField` of `fileName`.
-struct MultipartForm
+struct BACKGROUND_AUTOTEST_EXPORT MultipartForm
 {
     QByteArray boundary;
     QByteArray head; // everything before the file's bytes
