@@ -48,7 +48,10 @@ QByteArray reasonPhrase(int status)
         {412, "Precondition Failed"}, {413, "Content Too Large"},
         {416, "Range Not Satisfiable"}, {429, "Too Many Requests"},
         {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
-        {502, "Bad Gateway"}, {503, "Service Unavailable"}, {504, "Gateway Timeout"}};
+        {502, "Bad Gateway"}, {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+        // tus
+        {201, "Created"}, {204, "No Content"}, {409, "Conflict"}, {415, "Unsupported Media Type"},
+        {423, "Locked"}, {460, "Checksum Mismatch"}};
     // clang-format on
     return phrases.value(status, QByteArrayLiteral("Scripted Status"));
 }
@@ -207,6 +210,8 @@ void FaultServer::Connection::onReadyRead()
             return;
         }
         inbuf.remove(0, end + 4);
+        if (!q->d->tusRouteOf(path).isEmpty())
+            return beginTus();
         if (isUpload())
             return beginUpload();
         state = State::ReadingBody;
@@ -259,6 +264,8 @@ bool FaultServer::Connection::parseHead(qsizetype headEnd)
 
 void FaultServer::Connection::respond()
 {
+    if (tus)
+        return respondTus();
     Private *d = q->d.get();
     RequestRecord rec;
     rec.method = method;
@@ -376,6 +383,8 @@ void FaultServer::Connection::startResponse(int status,
                       + "\r\nDate: " + httpDateNow() + "\r\nConnection: close\r\n";
     if (!fault.omitContentLength)
         head += "Content-Length: " + QByteArray::number(bodyLength) + "\r\n";
+    if (tus)
+        head += "Tus-Resumable: 1.0.0\r\n";
     for (const auto &h : headers)
         head += h.first + ": " + h.second + "\r\n";
     for (const auto &h : fault.extraHeaders)
@@ -522,6 +531,8 @@ void FaultServer::Connection::finish()
     reportProgress(true);
     if (up)
         finishUpload();
+    if (tus)
+        finishTus();
     if (record >= 0)
         Q_EMIT q->responseFinished(path, pathIndex);
     if (up && !up->reported)
@@ -571,6 +582,7 @@ QUrl FaultServer::url(const QByteArray &path) const
 void FaultServer::setRoute(const QByteArray &path, const Route &route)
 {
     d->uploadRoutes.remove(path);
+    d->tusRoutes.remove(path);
     d->routes.insert(path, RouteState{route, 0});
 }
 

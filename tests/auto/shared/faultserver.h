@@ -61,7 +61,8 @@ struct Route
 struct RequestRecord
 {
     QByteArray method;
-    QByteArray path;
+    QByteArray path;  // the request's own path (without query)
+    QByteArray route; // tus: the creation path it is recorded under (see TusRoute); else empty
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray header(const QByteArray &name) const; // case-insensitive; empty if absent
     int status = 0;        // what the server answered
@@ -102,6 +103,7 @@ struct ReceivedUpload
 {
     QByteArray method;
     QByteArray path;
+    QByteArray route; // tus PATCH: the creation path (see TusRoute); else empty
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray header(const QByteArray &name) const; // case-insensitive; empty if absent
     QString bodyFile;           // what was received; empty if not stored
@@ -111,6 +113,68 @@ struct ReceivedUpload
     bool complete = false;      // all declared bytes arrived
     int status = 0;             // what the server answered; 0: no answer
     qint64 bytesDiscarded = 0;  // body bytes that arrived after an early answer, thrown away
+};
+
+// A minimal tus 1.0 server (https://tus.io/protocols/resumable-upload) with the creation and
+// termination extensions (checksum with sha1 when `checksum`). Its creation path is the route's
+// path; uploads live at <path>/<id>. Per request:
+// - OPTIONS (anywhere on the route): 204 with Tus-Version, Tus-Extension, Tus-Max-Size,
+//   Tus-Checksum-Algorithm; needs no Tus-Resumable. Every answer carries Tus-Resumable: 1.0.0.
+// - script[method][n] applies to the n-th request with that method (0-based), then none. Its
+//   status replaces the normal handling (retryAfter, location, errorBody, extraHeaders; a
+//   PATCH body is read and thrown away first, or not at all with answerBeforeBody); otherwise
+//   the request is handled and its extraHeaders join the answer. dropAfterBytes and
+//   stallAfterBytes: PATCH: store that many body bytes, then reset / stop reading for good;
+//   other methods: do the work (create, delete), then reset / never answer. throttle: PATCH
+//   body read rate (`throttle` below when the fault sets none).
+// - Without "Tus-Resumable: 1.0.0": 412 with Tus-Version.
+// - POST <path>: Upload-Length (digits) required, else 400; above maxSize 413; Upload-Metadata
+//   must be "key base64", ... (value optional, keys unique), else 400. Any body is discarded.
+//   201 with Location (absolute, or the path alone with relativeLocation).
+// - HEAD <path>/<id>: 200 with Upload-Offset, Upload-Length, Upload-Metadata (if given),
+//   Cache-Control: no-store.
+// - PATCH <path>/<id>, checked in this order: Tus-Resumable (412); to <path> itself: 405;
+//   unknown/terminated/expired: goneStatus; Content-Type other than
+//   application/offset+octet-stream: 415; Upload-Offset missing: 400, not the current offset:
+//   409; (checksum) Upload-Checksum with an algorithm other than sha1 or a digest that is not
+//   20 bytes: 400; offset + Content-Length > Upload-Length: 400 and nothing is stored. Errors
+//   are answered after the body was read and thrown away. Otherwise the body is appended to
+//   the upload's file as it arrives (the offset moves with every byte stored, so a cut keeps
+//   what came); with Upload-Checksum it goes to a side file and is appended only if its sha1
+//   matches, else 460 and the offset stays (a whole chunk whose answer is dropped is still
+//   verified and stored; a partial one never). 204 with Upload-Offset.
+//   A PATCH to an upload that another connection is still writing (stalled, or draining a
+//   dead client's bytes) cuts that one first (as tusd 2 does), then checks the offset.
+// - DELETE <path>/<id>: 204; the file is removed; later requests to it get goneStatus.
+// - Other methods: 405.
+// Records: every request (to <path> and to <path>/<id>) is in requests(<path>) with
+// RequestRecord::path the real path and route == <path> (requests(<path>/<id>) lists one
+// upload's). PATCHes are also in uploads(<path>) (bodyFile empty: the bytes are in
+// TusUpload::file; sha256 and bytesReceived are the request's body's), so uploadProgress
+// (total: PATCH body bytes read at <path>) and uploadFinished report them with <path>;
+// requestReceived/responseFinished use <path> too; tusRequestFinished ends every request.
+struct TusRoute
+{
+    QHash<QByteArray, QList<Fault>> script; // by method: "POST", "HEAD", "PATCH", ...
+    qint64 maxSize = 0;                     // Tus-Max-Size; 0: no limit
+    bool checksum = false;                  // offer the checksum extension (sha1)
+    bool relativeLocation = false;          // Location: /files/<id> instead of http://...
+    int goneStatus = 404;                   // for unknown, terminated and expired uploads
+    qint64 throttle = 0;                    // PATCH body bytes/s for requests whose fault sets none
+};
+
+struct TusUpload
+{
+    QByteArray id;
+    QByteArray path; // <creation path>/<id>
+    qint64 length = 0;
+    qint64 offset = 0; // bytes stored in `file`
+    QByteArray metadataRaw;
+    QList<QPair<QByteArray, QByteArray>> metadata; // decoded, in the order sent
+    QString file;
+    bool terminated = false; // DELETEd: the file is gone
+    bool expired = false;    // expireTusUploads(): the file is kept
+    QByteArray sha256;       // hex, lowercase, of the stored bytes once offset == length
 };
 
 class FaultServer : public QObject
@@ -134,7 +198,19 @@ public:
     void setUploadDirectory(const QString &dir);
     QString uploadDirectory() const;
 
+    // A tus server at `path` (see TusRoute); replaces another route there. Setting it again
+    // restarts the scripts and keeps the uploads.
+    void setTusRoute(const QByteArray &path, const TusRoute &route);
+    // Every upload at `path` now counts as unknown (goneStatus), as after a server-side expiry;
+    // files are kept. A PATCH still reading into one goes on storing, but gets goneStatus.
+    void expireTusUploads(const QByteArray &path);
+    QList<TusUpload> tusUploads(const QByteArray &path) const; // in creation order
+    // PATCH body bytes read at `path`, stored or thrown away (also after an early answer).
+    qint64 tusBytesReceived(const QByteArray &path) const;
+    int tusRequestCount(const QByteArray &path, const QByteArray &method) const;
+
     // Every request, to upload routes too (those are recorded when their head arrives).
+    // Matches RequestRecord::path or ::route.
     QList<RequestRecord> requests(const QByteArray &path = QByteArray()) const; // all if empty
     int requestCount(const QByteArray &path) const;
     qint64 bodyBytesSent(const QByteArray &path) const; // total over all requests to the route
@@ -160,6 +236,9 @@ Q_SIGNALS:
     // Upload `index` of `path` (as in uploads(path)) is over and its record final: its
     // connection ended or, for a stall, reading stopped for good.
     void uploadFinished(const QByteArray &path, int index);
+    // A request to the tus route at `path` is over: its answer went out (status), or there
+    // was none (0: dropped, or the client left a stalled request).
+    void tusRequestFinished(const QByteArray &path, const QByteArray &method, int status);
 
 private:
     class Connection;

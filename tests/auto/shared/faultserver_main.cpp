@@ -3,7 +3,8 @@
 // can be killed on its own).
 //
 // stdout: with --size, the download URL and the content's SHA-256 (one line each); then, with
-// --upload-path, the upload URL. stderr: one line per request.
+// --upload-path, the upload URL; then, per --tus-path, the tus creation URL. stderr: one line
+// per request.
 
 #include "faultserver.h"
 #include "parsesize.h"
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
                                      QStringLiteral("N"),
                                      QStringLiteral("1"));
     const QCommandLineOption throttleOpt(QStringLiteral("throttle"),
-                                         QStringLiteral("Body rate limit in bytes/second."),
+                                         QStringLiteral("Rate limit in bytes/second of download "
+                                                        "bodies and of tus PATCH bodies read."),
                                          QStringLiteral("BYTES_PER_SEC"),
                                          QStringLiteral("0"));
     const QCommandLineOption dropOpt(QStringLiteral("drop-after"),
@@ -80,13 +82,21 @@ int main(int argc, char **argv)
                                                           "at this URL path."),
                                            QStringLiteral("PATH"));
     const QCommandLineOption uploadDirOpt(QStringLiteral("upload-dir"),
-                                          QStringLiteral("Store received bodies here (default: "
-                                                         "a temporary directory removed at "
-                                                         "exit)."),
+                                          QStringLiteral("Store received bodies and tus "
+                                                         "uploads here (default: a temporary "
+                                                         "directory removed at exit)."),
                                           QStringLiteral("DIR"));
     const QCommandLineOption noStoreOpt(QStringLiteral("upload-no-store"),
                                         QStringLiteral("Only count and hash received bodies; "
                                                        "write no files."));
+    const QCommandLineOption tusPathOpt(QStringLiteral("tus-path"),
+                                        QStringLiteral("Also run a tus 1.0 server with this "
+                                                       "creation path (uploads at PATH/<id>); "
+                                                       "repeatable."),
+                                        QStringLiteral("PATH"));
+    const QCommandLineOption tusChecksumOpt(QStringLiteral("tus-checksum"),
+                                            QStringLiteral("Offer the tus checksum extension "
+                                                           "(sha1)."));
     parser.addOptions({portOpt,
                        pathOpt,
                        sizeOpt,
@@ -95,7 +105,9 @@ int main(int argc, char **argv)
                        dropOpt,
                        uploadPathOpt,
                        uploadDirOpt,
-                       noStoreOpt});
+                       noStoreOpt,
+                       tusPathOpt,
+                       tusChecksumOpt});
     parser.process(app);
 
     bool ok = false;
@@ -108,11 +120,25 @@ int main(int argc, char **argv)
     QByteArray uploadPath = parser.value(uploadPathOpt).toLatin1();
     if (!uploadPath.isEmpty() && !uploadPath.startsWith('/'))
         uploadPath.prepend('/');
+    QList<QByteArray> tusPaths;
+    for (const QString &value : parser.values(tusPathOpt)) {
+        QByteArray tusPath = value.toLatin1();
+        if (!tusPath.startsWith('/'))
+            tusPath.prepend('/');
+        tusPaths.append(tusPath);
+    }
     const bool serveDownload = parser.isSet(sizeOpt);
-    if (!serveDownload && uploadPath.isEmpty())
-        fail(QStringLiteral("--size (to serve a download) or --upload-path is required"));
+    if (!serveDownload && uploadPath.isEmpty() && tusPaths.isEmpty())
+        fail(QStringLiteral("--size (to serve a download), --upload-path or --tus-path is "
+                            "required"));
     if (serveDownload && uploadPath == path)
         fail(QStringLiteral("--upload-path must differ from --path"));
+    for (const QByteArray &tusPath : std::as_const(tusPaths)) {
+        if ((serveDownload && tusPath == path) || tusPath == uploadPath
+            || tusPaths.count(tusPath) > 1)
+            fail(QStringLiteral("each --tus-path must differ from --path, --upload-path and "
+                                "the others"));
+    }
 
     FaultTest::Entity entity;
     if (serveDownload && !FaultTest::parseSize(parser.value(sizeOpt), &entity.size))
@@ -143,9 +169,14 @@ int main(int argc, char **argv)
         FaultTest::UploadRoute upload;
         upload.storeBody = !parser.isSet(noStoreOpt);
         server.setUploadRoute(uploadPath, upload);
-        if (parser.isSet(uploadDirOpt))
-            server.setUploadDirectory(parser.value(uploadDirOpt));
     }
+    FaultTest::TusRoute tus;
+    tus.checksum = parser.isSet(tusChecksumOpt);
+    tus.throttle = normal.throttle;
+    for (const QByteArray &tusPath : std::as_const(tusPaths))
+        server.setTusRoute(tusPath, tus);
+    if (parser.isSet(uploadDirOpt))
+        server.setUploadDirectory(parser.value(uploadDirOpt));
     if (!server.listen(quint16(port)))
         fail(QStringLiteral("cannot listen on 127.0.0.1:%1").arg(port));
 
@@ -154,7 +185,7 @@ int main(int argc, char **argv)
                      &server,
                      [&server, uploadPath](const QByteArray &p, int index) {
                          const FaultTest::RequestRecord r = server.requests(p).value(index);
-                         if (p == uploadPath && isUploadMethod(r.method))
+                         if ((p == uploadPath && isUploadMethod(r.method)) || !r.route.isEmpty())
                              return; // logged when it is over
                          QByteArray range = r.header("Range");
                          if (range.isEmpty())
@@ -174,6 +205,16 @@ int main(int argc, char **argv)
                          const FaultTest::RequestRecord r = server.requests(p).value(index);
                          if (p == uploadPath && isUploadMethod(r.method))
                              return;
+                         if (!r.route.isEmpty()) { // tus; PATCHes are logged as uploads
+                             if (r.method != "PATCH")
+                                 std::fprintf(stderr,
+                                              "%s %s -> %d\n",
+                                              r.method.constData(),
+                                              r.path.constData(),
+                                              r.status);
+                             std::fflush(stderr);
+                             return;
+                         }
                          std::fprintf(stderr, "sent %lld bytes\n", qlonglong(r.bodyBytesSent));
                          std::fflush(stderr);
                      });
@@ -217,6 +258,8 @@ int main(int argc, char **argv)
     }
     if (!uploadPath.isEmpty())
         std::printf("%s\n", server.url(uploadPath).toEncoded().constData());
+    for (const QByteArray &tusPath : std::as_const(tusPaths))
+        std::printf("%s\n", server.url(tusPath).toEncoded().constData());
     std::fflush(stdout);
 
     return app.exec();

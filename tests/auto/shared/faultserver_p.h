@@ -1,7 +1,8 @@
 #pragma once
 
 // Internals of FaultServer shared by faultserver.cpp (serving downloads, the connection's
-// plumbing) and faultserver_upload.cpp (receiving uploads). Not for tests to include.
+// plumbing), faultserver_upload.cpp (receiving uploads) and faultserver_tus.cpp (the tus
+// protocol on top of both). Not for tests to include.
 
 #include "faultserver.h"
 #include "sha256.h"
@@ -70,6 +71,34 @@ struct UploadTransfer
     QTimer *hangupPoll = nullptr; // notices a peer leaving while we refuse to read (stall)
 };
 
+struct TusRouteState
+{
+    TusRoute route;
+    QHash<QByteArray, int> served; // script position by method
+};
+
+// One request to a tus route (faultserver_tus.cpp).
+struct TusRequest
+{
+    QByteArray route;  // the creation path; the connection's `path` while it lives
+    QByteArray target; // the request's own path
+    Fault fault;
+    int upload = -1; // into Private::tusUploads; -1: none named, or unknown
+    // PATCH: where the body goes, and the answer once it is in (errorStatus 0: success).
+    enum class Sink { Discard, Append, Verify } sink = Sink::Discard;
+    int errorStatus = 0;
+    QByteArray errorBody;
+    HeaderList errorHeaders;
+    QByteArray sha1; // Verify: the digest the client announced
+};
+
+// Whether a record belongs to `path`: its own path, or the tus route it was recorded under.
+template<typename Record>
+bool recordMatches(const Record &r, const QByteArray &path)
+{
+    return r.path == path || (!r.route.isEmpty() && r.route == path);
+}
+
 // The records of one path, or all of them when the path is empty.
 template<typename Record>
 QList<Record> recordsFor(const QList<Record> &records, const QByteArray &path)
@@ -78,7 +107,7 @@ QList<Record> recordsFor(const QList<Record> &records, const QByteArray &path)
         return records;
     QList<Record> result;
     for (const Record &r : records) {
-        if (r.path == path)
+        if (recordMatches(r, path))
             result.append(r);
     }
     return result;
@@ -98,7 +127,19 @@ struct FaultServer::Private
     std::unique_ptr<QTemporaryDir> tempDir;
     int uploadFiles = 0; // names the next body file
 
+    // tus (faultserver_tus.cpp)
+    struct TusUploadState
+    {
+        QByteArray route;
+        TusUpload upload;
+        Connection *writer = nullptr; // the PATCH storing into it, if any
+    };
+    QHash<QByteArray, Internal::TusRouteState> tusRoutes;
+    QList<TusUploadState> tusUploads;
+    int tusIds = 0;
+
     QString uploadDirectory();
+    QByteArray tusRouteOf(const QByteArray &path) const; // empty: not on a tus route
 };
 
 // One accepted socket: reads a single request, answers it, then closes.
@@ -133,6 +174,8 @@ private:
     // Uploads (faultserver_upload.cpp).
     bool isUpload() const;
     void beginUpload();
+    bool takeBodyFraming();
+    void startReadingBody();
     void pumpUpload();
     void endUploadBody();
     void respondUpload();
@@ -140,6 +183,16 @@ private:
     void reportUploadProgress(bool force);
     void uploadPeerGone();
     void finishUpload();
+
+    // tus (faultserver_tus.cpp).
+    void beginTus();
+    void beginTusPatch();
+    void respondTus();
+    void respondTusPatch();
+    void answerTus(int status, Internal::HeaderList headers, const QByteArray &body = QByteArray());
+    void tusStored(qint64 n);
+    void stopTusWriter(int upload);
+    void finishTus();
 
     FaultServer *q;
     QTcpSocket *socket;
@@ -171,6 +224,7 @@ private:
     QByteArray chunk;
 
     std::unique_ptr<Internal::UploadTransfer> up; // set for requests to upload routes
+    std::unique_ptr<Internal::TusRequest> tus;    // set for requests to tus routes
 };
 
 } // namespace FaultTest

@@ -89,24 +89,8 @@ void FaultServer::Connection::beginUpload()
     d->uploads.append(upload);
     up->uploadIndex = int(d->uploads.size() - 1);
     state = State::ReadingUpload;
-
-    const QByteArray coding = headerValue(reqHeaders, "transfer-encoding").trimmed();
-    if (!coding.isEmpty() && coding.compare("identity", Qt::CaseInsensitive) != 0) {
-        up->badFraming = true;
-        return answerEarly(
-                411, QByteArrayLiteral("send the body with a Content-Length\n"), HeaderList());
-    }
-    const QByteArray lengthText = headerValue(reqHeaders, "content-length").trimmed();
-    qint64 declared = -1;
-    if (!lengthText.isEmpty()) {
-        bool ok = false;
-        declared = lengthText.toLongLong(&ok);
-        up->badFraming = !ok || declared < 0;
-        if (up->badFraming)
-            return answerEarly(400, QByteArrayLiteral("bad Content-Length\n"), HeaderList());
-    }
-    d->uploads[up->uploadIndex].declaredLength = declared;
-    up->declared = std::max<qint64>(0, declared); // none: an empty body (RFC 9112 6.3)
+    if (!takeBodyFraming())
+        return;
 
     const Fault &f = up->fault;
     if (f.status != 0 && f.answerBeforeBody) {
@@ -130,7 +114,39 @@ void FaultServer::Connection::beginUpload()
         }
         d->uploads[up->uploadIndex].bodyFile = up->file.fileName();
     }
+    startReadingBody();
+}
 
+// The body's length from the head (state ReadingUpload, `up` set); false when that was
+// answered at once (411, 400).
+bool FaultServer::Connection::takeBodyFraming()
+{
+    const QByteArray coding = headerValue(reqHeaders, "transfer-encoding").trimmed();
+    if (!coding.isEmpty() && coding.compare("identity", Qt::CaseInsensitive) != 0) {
+        up->badFraming = true;
+        answerEarly(411, QByteArrayLiteral("send the body with a Content-Length\n"), HeaderList());
+        return false;
+    }
+    const QByteArray lengthText = headerValue(reqHeaders, "content-length").trimmed();
+    qint64 declared = -1;
+    if (!lengthText.isEmpty()) {
+        bool ok = false;
+        declared = lengthText.toLongLong(&ok);
+        up->badFraming = !ok || declared < 0;
+        if (up->badFraming) {
+            answerEarly(400, QByteArrayLiteral("bad Content-Length\n"), HeaderList());
+            return false;
+        }
+    }
+    q->d->uploads[up->uploadIndex].declaredLength = declared;
+    up->declared = std::max<qint64>(0, declared); // none: an empty body (RFC 9112 6.3)
+    return true;
+}
+
+// Reads the body into up->file (if open) with the fault's cut and pace.
+void FaultServer::Connection::startReadingBody()
+{
+    const Fault &f = up->fault;
     up->limit = up->declared;
     if (f.dropAfterBytes >= 0 && f.dropAfterBytes <= up->limit) {
         up->limit = f.dropAfterBytes;
@@ -208,6 +224,8 @@ void FaultServer::Connection::pumpUpload()
             inbuf.remove(0, n);
         u.received += n;
         q->d->uploads[u.uploadIndex].bytesReceived += n;
+        if (tus)
+            tusStored(n);
         if (throttled)
             u.credit -= double(n);
         reportUploadProgress(false);
@@ -275,6 +293,8 @@ void FaultServer::Connection::endUploadBody()
 
 void FaultServer::Connection::respondUpload()
 {
+    if (tus)
+        return respondTusPatch();
     state = State::Responding;
     const Fault &f = up->fault;
     const Fault shape = answerFault(f);
@@ -350,6 +370,7 @@ void FaultServer::Connection::finishUpload()
 void FaultServer::setUploadRoute(const QByteArray &path, const UploadRoute &route)
 {
     d->routes.remove(path);
+    d->tusRoutes.remove(path);
     d->uploadRoutes.insert(path, UploadRouteState{route, 0});
 }
 
@@ -373,7 +394,7 @@ qint64 FaultServer::bodyBytesReceived(const QByteArray &path) const
 {
     qint64 total = 0;
     for (const auto &u : d->uploads) {
-        if (u.path == path)
+        if (Internal::recordMatches(u, path))
             total += u.bytesReceived;
     }
     return total;
