@@ -17,25 +17,7 @@ constexpr qint64 kReadChunk = 256 * 1024;
 constexpr qint64 kReadBufferSize = 1024 * 1024; // Qt's 0 means unbounded: never use it
 constexpr int kProgressIntervalMs = 100;
 
-HeaderList replyHeaders(const QNetworkReply *reply)
-{
-    HeaderList out;
-    const auto pairs = reply->rawHeaderPairs();
-    for (const auto &p : pairs)
-        out.append(p);
-    return out;
-}
-
 } // namespace
-
-void DownloadJob::ReplyDeleter::operator()(QNetworkReply *reply) const
-{
-    if (reply) {
-        QObject::disconnect(reply, nullptr, receiver, nullptr);
-        reply->abort();
-        reply->deleteLater();
-    }
-}
 
 DownloadJob::DownloadJob(TransferEngine *engine,
                          const TransferRow &row,

@@ -42,14 +42,6 @@ protected:
     qint64 bytesDone() const override;
 
 private:
-    struct ReplyDeleter
-    {
-        // Only connections to this receiver are cut: QNetworkReply::disconnect() would also
-        // cut Qt's own link that carries abort() to the socket, leaving the connection open.
-        QObject *receiver = nullptr;
-        void operator()(QNetworkReply *reply) const;
-    };
-
     bool prepareOffset();
     void onMetaDataChanged();
     void onReadyRead();
@@ -61,7 +53,7 @@ private:
     void restartFromZero();
     void publish(int status, const HeaderList &headers);
 
-    std::unique_ptr<QNetworkReply, ReplyDeleter> m_reply{nullptr, ReplyDeleter{this}};
+    ReplyPtr m_reply{nullptr, ReplyDeleter{this}};
     PartialFile m_partial;
     QByteArray m_buffer;
 

@@ -1,11 +1,13 @@
 #include "transferjob.h"
 
 #include "clock.h"
+#include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
 #include "transferengine.h"
 
 #include <QtCore/QDateTime>
+#include <QtCore/QFileInfo>
 
 #include <limits>
 
@@ -158,6 +160,40 @@ TransferJob::ErrorClass TransferJob::classifyNetworkError(QNetworkReply::Network
     default:
         return answered ? ErrorClass{E::Interrupted, true} : ErrorClass{E::NetworkError, false};
     }
+}
+
+void TransferJob::ReplyDeleter::operator()(QNetworkReply *reply) const
+{
+    if (reply) {
+        QObject::disconnect(reply, nullptr, receiver, nullptr);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+HeaderList TransferJob::replyHeaders(const QNetworkReply *reply)
+{
+    HeaderList out;
+    const auto pairs = reply->rawHeaderPairs();
+    for (const auto &p : pairs)
+        out.append(p);
+    return out;
+}
+
+bool TransferJob::sourceUnchanged()
+{
+    if (FileOps::fingerprint(m_row.destination) == m_row.fingerprint)
+        return true;
+    NetworkResponse r = baseResponse(0, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(NetworkResponse::Error::SourceChanged,
+               QFileInfo::exists(m_row.destination)
+                       ? QStringLiteral("%1 changed after the upload was asked for; what was not "
+                                        "sent yet was not sent")
+                                 .arg(m_row.destination)
+                       : QStringLiteral("%1 no longer exists").arg(m_row.destination));
+    finalize(r);
+    return false;
 }
 
 void TransferJob::stopTimers()

@@ -13,6 +13,7 @@
 #include <QtNetwork/QNetworkRequest>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
 namespace Background {
@@ -69,6 +70,20 @@ protected:
         bool transient;
     };
     static ErrorClass classifyNetworkError(QNetworkReply::NetworkError error, bool answered);
+
+    struct ReplyDeleter
+    {
+        // Only connections to this receiver are cut: QNetworkReply::disconnect() would also
+        // cut Qt's own link that carries abort() to the socket, leaving the connection open.
+        QObject *receiver = nullptr;
+        void operator()(QNetworkReply *reply) const;
+    };
+    using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
+    static HeaderList replyHeaders(const QNetworkReply *reply);
+
+    // Uploads: true while the source matches the fingerprint taken when the upload was asked
+    // for; otherwise the result is recorded as Failed/SourceChanged.
+    bool sourceUnchanged();
 
     TransferEngine *m_engine;
     TransferRow m_row;

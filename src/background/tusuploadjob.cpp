@@ -73,32 +73,10 @@ QNetworkRequest TusUploadJob::terminationRequest(const QNetworkRequest &base, co
 
 void TusUploadJob::dropReply()
 {
-    if (m_reply) {
-        // Cut only our own connections: Qt's internal ones carry abort() to the socket.
-        QObject::disconnect(m_reply, nullptr, this, nullptr);
-        m_reply->abort();
-        m_reply->deleteLater();
-        m_reply = nullptr;
-    }
+    m_reply.reset(); // the deleter disconnects before it aborts
     if (m_body)
         m_body.release()->deleteLater(); // the reply may read it until it is deleted
     m_sentThisPatch = 0;
-}
-
-bool TusUploadJob::sourceUnchanged()
-{
-    if (FileOps::fingerprint(m_row.destination) == m_row.fingerprint)
-        return true;
-    NetworkResponse r = baseResponse(0, {});
-    r.setOutcome(NetworkResponse::Outcome::Failed);
-    r.setError(NetworkResponse::Error::SourceChanged,
-               QFileInfo::exists(m_row.destination)
-                       ? QStringLiteral("%1 changed after the upload was asked for; the rest of "
-                                        "it was not sent")
-                                 .arg(m_row.destination)
-                       : QStringLiteral("%1 no longer exists").arg(m_row.destination));
-    finalize(r);
-    return false;
 }
 
 QNetworkRequest TusUploadJob::tusRequest(const QUrl &url) const
@@ -137,28 +115,31 @@ void TusUploadJob::send(Step step, const QNetworkRequest &request, const QByteAr
     m_step = step;
     QNetworkAccessManager *network = m_engine->network();
     if (step == Step::Patch)
-        m_reply = network->sendCustomRequest(request, method, m_body.get());
+        m_reply.reset(network->sendCustomRequest(request, method, m_body.get()));
     else if (method == "HEAD")
-        m_reply = network->head(request);
+        m_reply.reset(network->head(request));
     else
-        m_reply = network->sendCustomRequest(request, method, QByteArray());
+        m_reply.reset(network->sendCustomRequest(request, method, QByteArray()));
     m_reply->setReadBufferSize(64 * 1024);
     if (step == Step::Patch) {
-        connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 sent, qint64 total) {
-            if (sent == 0 && total == 0)
-                return; // Qt's closing report, not "nothing was sent"
-            m_stallTimer.start();
-            m_sentThisPatch = sent;
-            Q_EMIT progress(m_offset + sent, m_size);
-        });
+        connect(m_reply.get(),
+                &QNetworkReply::uploadProgress,
+                this,
+                [this](qint64 sent, qint64 total) {
+                    if (sent == 0 && total == 0)
+                        return; // Qt's closing report, not "nothing was sent"
+                    m_stallTimer.start();
+                    m_sentThisPatch = sent;
+                    Q_EMIT progress(m_offset + sent, m_size);
+                });
     }
     // Answers to tus requests are small; anything else is read and dropped.
-    connect(m_reply, &QNetworkReply::readyRead, this, [this] {
+    connect(m_reply.get(), &QNetworkReply::readyRead, this, [this] {
         m_stallTimer.start();
         while (m_reply && m_reply->bytesAvailable() > 0)
             m_reply->read(64 * 1024);
     });
-    connect(m_reply, &QNetworkReply::finished, this, &TusUploadJob::onReplyFinished);
+    connect(m_reply.get(), &QNetworkReply::finished, this, &TusUploadJob::onReplyFinished);
     m_stallTimer.start();
 }
 
@@ -254,10 +235,7 @@ void TusUploadJob::onReplyFinished()
         return;
     const QNetworkReply::NetworkError netError = m_reply->error();
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    HeaderList headers;
-    const auto pairs = m_reply->rawHeaderPairs();
-    for (const auto &p : pairs)
-        headers.append(p);
+    const HeaderList headers = replyHeaders(m_reply.get());
     const QString netErrorString = m_reply->errorString();
     const qint64 sent = m_sentThisPatch;
     dropReply();

@@ -34,7 +34,7 @@ public:
 
 protected:
     void beginAttempt() override;
-    bool isAttemptRunning() const override { return m_reply != nullptr; }
+    bool isAttemptRunning() const override { return bool(m_reply); }
     void onStalled() override;
     void releaseLocal(const NetworkResponse &response) override;
     qint64 bytesDone() const override { return m_offset + m_sentThisPatch; }
@@ -42,7 +42,6 @@ protected:
 private:
     enum class Step { Options, Create, Probe, Patch };
 
-    bool sourceUnchanged();
     QNetworkRequest tusRequest(const QUrl &url) const;
     void send(Step step, const QNetworkRequest &request, const QByteArray &method);
     void discover();
@@ -66,7 +65,7 @@ private:
     UploadOptions m_options;
     qint64 m_size = 0;
     Step m_step = Step::Probe;
-    QNetworkReply *m_reply = nullptr; // owned; deleted with deleteLater() after a disconnect
+    ReplyPtr m_reply{nullptr, ReplyDeleter{this}};
     std::unique_ptr<UploadBody> m_body;
     qint64 m_offset = 0;        // what the server confirmed
     qint64 m_sentThisPatch = 0; // what the running PATCH has sent so far

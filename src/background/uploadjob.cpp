@@ -45,32 +45,10 @@ void UploadJob::cancel()
 
 void UploadJob::dropReply()
 {
-    if (m_reply) {
-        // Cut only our own connections: Qt's internal ones carry abort() to the socket.
-        QObject::disconnect(m_reply, nullptr, this, nullptr);
-        m_reply->abort();
-        m_reply->deleteLater();
-        m_reply = nullptr;
-    }
+    m_reply.reset(); // the deleter disconnects before it aborts
     // The reply may still read the body until it is deleted; the body goes after it.
     if (m_body)
         m_body.release()->deleteLater();
-}
-
-bool UploadJob::sourceUnchanged()
-{
-    if (FileOps::fingerprint(m_row.destination) == m_row.fingerprint)
-        return true;
-    NetworkResponse r = baseResponse(0, {});
-    r.setOutcome(NetworkResponse::Outcome::Failed);
-    r.setError(NetworkResponse::Error::SourceChanged,
-               QFileInfo::exists(m_row.destination)
-                       ? QStringLiteral("%1 changed after the upload was asked for; it was not "
-                                        "sent")
-                                 .arg(m_row.destination)
-                       : QStringLiteral("%1 no longer exists").arg(m_row.destination));
-    finalize(r);
-    return false;
 }
 
 bool UploadJob::makeBody(QNetworkRequest *request)
@@ -135,11 +113,11 @@ void UploadJob::beginAttempt()
                                << m_currentUrl.toDisplayString();
 
     const QByteArray method = UploadOptions::methodName(m_options.method);
-    m_reply = m_engine->network()->sendCustomRequest(req, method, m_body.get());
+    m_reply.reset(m_engine->network()->sendCustomRequest(req, method, m_body.get()));
     m_reply->setReadBufferSize(256 * 1024);
-    connect(m_reply, &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
-    connect(m_reply, &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);
-    connect(m_reply, &QNetworkReply::finished, this, &UploadJob::onReplyFinished);
+    connect(m_reply.get(), &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
+    connect(m_reply.get(), &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);
+    connect(m_reply.get(), &QNetworkReply::finished, this, &UploadJob::onReplyFinished);
     m_stallTimer.start();
 }
 
@@ -202,10 +180,7 @@ void UploadJob::onReplyFinished()
     onReadyRead();
     const QNetworkReply::NetworkError netError = m_reply->error();
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    HeaderList headers;
-    const auto pairs = m_reply->rawHeaderPairs();
-    for (const auto &p : pairs)
-        headers.append(p);
+    const HeaderList headers = replyHeaders(m_reply.get());
     const QString netErrorString = m_reply->errorString();
     const QByteArray location = m_reply->rawHeader("Location");
     dropReply();

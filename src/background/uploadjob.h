@@ -33,13 +33,12 @@ public:
 
 protected:
     void beginAttempt() override;
-    bool isAttemptRunning() const override { return m_reply != nullptr; }
+    bool isAttemptRunning() const override { return bool(m_reply); }
     void onStalled() override;
     void releaseLocal(const NetworkResponse &response) override;
     qint64 bytesDone() const override { return m_sent; }
 
 private:
-    bool sourceUnchanged();
     bool makeBody(QNetworkRequest *request);
     void onUploadProgress(qint64 sent, qint64 total);
     void onReadyRead();
@@ -48,7 +47,7 @@ private:
     void finishWith(int status, const HeaderList &headers);
 
     UploadOptions m_options;
-    QNetworkReply *m_reply = nullptr; // owned; deleted with deleteLater() after a disconnect
+    ReplyPtr m_reply{nullptr, ReplyDeleter{this}};
     std::unique_ptr<UploadBody> m_body;
     qint64 m_sent = 0;
     qint64 m_total = -1;
