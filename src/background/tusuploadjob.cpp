@@ -177,6 +177,7 @@ void TusUploadJob::probe()
 void TusUploadJob::patch()
 {
     const qint64 length = Tus::nextChunkLength(m_offset, m_size, m_options.chunkSize);
+    m_patchLength = length;
     QNetworkRequest req = tusRequest(m_row.remoteUrl);
     req.setRawHeader("Upload-Offset", QByteArray::number(m_offset));
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray(Tus::PatchContentType));
@@ -376,7 +377,7 @@ void TusUploadJob::onPatched(int status, const HeaderList &headers)
     switch (Tus::classify(status)) {
     case Tus::Reply::Conflict:
         // Our offset is not the server's (a lost answer, another writer): ask again.
-        if (++m_roundsWithoutProgress > kMaxRoundsWithoutProgress) {
+        if (++m_roundsWithoutProgress >= kMaxRoundsWithoutProgress) {
             transient(NetworkResponse::Error::HttpError,
                       QStringLiteral("The tus server keeps answering 409 Conflict"),
                       status,
@@ -405,16 +406,18 @@ void TusUploadJob::onPatched(int status, const HeaderList &headers)
         return;
     }
     const std::optional<qint64> offset = Tus::parseOffset(headerOf(headers, "Upload-Offset"));
-    if (!offset || *offset < m_offset || *offset > m_size) {
+    // The new offset is the old one plus what the server took of this PATCH, never more.
+    if (!offset || *offset < m_offset || *offset > m_offset + m_patchLength) {
         protocolError(QStringLiteral("The tus server answered PATCH with an invalid "
-                                     "Upload-Offset '%1' (sent from %2)")
+                                     "Upload-Offset '%1' (sent %2 bytes from %3)")
                               .arg(QString::fromLatin1(headerOf(headers, "Upload-Offset")))
+                              .arg(m_patchLength)
                               .arg(m_offset),
                       status,
                       headers);
         return;
     }
-    if (*offset == m_offset && ++m_roundsWithoutProgress > kMaxRoundsWithoutProgress) {
+    if (*offset == m_offset && ++m_roundsWithoutProgress >= kMaxRoundsWithoutProgress) {
         transient(NetworkResponse::Error::HttpError,
                   QStringLiteral("The tus server takes no bytes at offset %1").arg(m_offset),
                   status,
@@ -455,10 +458,11 @@ void TusUploadJob::recreate()
 
 bool TusUploadJob::acceptOffset(qint64 offset)
 {
-    if (offset > m_attemptStart) {
+    if (offset > m_attemptStart)
         m_progressThisAttempt = true;
+    // Only an offset past the last confirmed one is progress: a HEAD repeating it is not.
+    if (offset > m_row.durableOffset)
         m_roundsWithoutProgress = 0;
-    }
     m_row.durableOffset = offset;
     m_row.total = m_size;
     if (m_engine->store().saveEntity(m_row.identifier, offset, m_size, {}, {}, {}))

@@ -69,6 +69,7 @@ private:
     std::unique_ptr<UploadBody> m_body;
     qint64 m_offset = 0;        // what the server confirmed
     qint64 m_sentThisPatch = 0; // what the running PATCH has sent so far
+    qint64 m_patchLength = 0;   // what the running PATCH carries
     qint64 m_attemptStart = 0;  // the confirmed offset when this attempt began
     int m_roundsWithoutProgress = 0;
     bool m_recreated = false;   // at most one new upload per attempt
