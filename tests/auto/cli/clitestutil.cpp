@@ -14,45 +14,24 @@ qint64 partialBytes(const QString &destination)
 }
 
 Runner::Runner(const QString &workingDirectory)
-    : m_dir(workingDirectory)
+    : m_children(workingDirectory)
 {}
 
-Runner::~Runner()
+QString Fixture::writeSource(const QString &name, qint64 size, quint32 seed) const
 {
-    for (const auto &p : m_children) {
-        if (p->state() != QProcess::NotRunning) {
-            QSignalSpy done(p.get(), &QProcess::finished);
-            p->kill();
-            done.wait(5000);
-        }
-    }
+    const QString file = path(name);
+    QFile f(file);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    FaultTest::Entity e;
+    e.size = size;
+    e.seed = seed;
+    return FaultTest::FaultServer::writeContent(&f, e) ? file : QString();
 }
 
 QProcess *Runner::start(const QStringList &arguments)
 {
-    auto p = std::make_unique<QProcess>();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // The tool's stderr must be its own; TST_CLI_CHILD_LOGGING=1 shows the library's log when
-    // debugging (and then the stderr checks fail).
-    if (qEnvironmentVariableIsSet("TST_CLI_CHILD_LOGGING"))
-        env.insert("QT_LOGGING_RULES", "background.*=true");
-    else
-        env.remove("QT_LOGGING_RULES");
-    // Loopback only: a proxy from the environment must not get in the way.
-    for (const QString &name : {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}) {
-        env.remove(name);
-        env.remove(name.toUpper());
-    }
-    // A run that forgot --store must not touch the real user's data.
-    env.insert("HOME", m_dir);
-    env.insert("XDG_DATA_HOME", QDir(m_dir).filePath("xdg"));
-    p->setProcessEnvironment(env);
-    p->setWorkingDirectory(m_dir);
-    p->setProgram(BGTRANSFER_PATH);
-    p->setArguments(arguments);
-    p->start();
-    m_children.push_back(std::move(p));
-    return m_children.back().get();
+    return m_children.start(QStringLiteral(BGTRANSFER_PATH), arguments, "TST_CLI_CHILD_LOGGING");
 }
 
 Run Runner::run(const QStringList &arguments, int timeoutMs)

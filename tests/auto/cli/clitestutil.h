@@ -120,14 +120,12 @@ class Runner
 {
 public:
     explicit Runner(const QString &workingDirectory);
-    ~Runner();
     QProcess *start(const QStringList &arguments);
     // Waits with QSignalSpy, so the caller's event loop (and the server on it) keeps running.
     Run run(const QStringList &arguments, int timeoutMs);
 
 private:
-    QString m_dir;
-    std::vector<std::unique_ptr<QProcess>> m_children;
+    BackgroundTest::ChildProcesses m_children;
 };
 
 // Base of the CLI test classes: one FaultServer for the whole binary (routePath() gives each test
@@ -149,6 +147,8 @@ protected:
         return {"download", m_server.url(route).toString(), "-o", dest, "--id", id};
     }
     QString path(const QString &name) const { return m_dir->filePath(name); }
+    // A source file of `size` deterministic bytes in the test's directory; empty on failure.
+    QString writeSource(const QString &name, qint64 size, quint32 seed = 5) const;
     QByteArray routePath() const; // "/<test function>/<data tag>"
     QProcess *start(const QStringList &arguments) { return m_runner->start(arguments); }
     Run run(const QStringList &arguments, int timeoutMs = kRunTimeoutMs)

@@ -10,10 +10,6 @@
 #include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#endif
-
 using namespace CliTest;
 using namespace FaultTest;
 
@@ -382,9 +378,7 @@ void tst_Cli::memoryStaysBounded()
     QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
     QCOMPARE(QFileInfo(dest).size(), route.entity.size);
 
-    rusage usage = {};
-    QCOMPARE(::getrusage(RUSAGE_CHILDREN, &usage), 0);
-    const long peakKiB = usage.ru_maxrss; // Linux reports KiB; the largest waited-for child
+    const long peakKiB = BackgroundTest::peakChildRssKiB();
     qInfo("peak RSS of the largest bgtransfer run: %ld KiB", peakKiB);
     QVERIFY(peakKiB > 0);
     QVERIFY2(peakKiB < 100 * 1024, qPrintable(QString::number(peakKiB)));

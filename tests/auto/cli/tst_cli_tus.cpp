@@ -35,8 +35,6 @@ private Q_SLOTS:
     void continueAfterKill();
 
 private:
-    // A source file of `size` deterministic bytes in the test's directory.
-    QString writeSource(const QString &name, qint64 size, quint32 seed = 5);
     QStringList tusUpload(const QString &file, const QByteArray &route, const QString &id) const
     {
         return {"upload", file, m_server.url(route).toString(), "--id", id, "--tus"};
@@ -47,20 +45,6 @@ private:
     // The PATCHes at `route` started where the ones before them ended, and stored `size` bytes.
     static QString patchChainProblem(const QList<ReceivedUpload> &patches, qint64 size);
 };
-
-QString tst_CliTus::writeSource(const QString &name, qint64 size, quint32 seed)
-{
-    const QString file = path(name);
-    QFile f(file);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    Entity e;
-    e.size = size;
-    e.seed = seed;
-    if (!FaultServer::writeContent(&f, e))
-        return {};
-    return file;
-}
 
 bool tst_CliTus::startAndKillAtStall(const QStringList &arguments,
                                      const QByteArray &route,

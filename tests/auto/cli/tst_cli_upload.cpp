@@ -36,27 +36,11 @@ private Q_SLOTS:
     void resumeAfterKill();
 
 private:
-    // A source file of `size` deterministic bytes in the test's directory.
-    QString writeSource(const QString &name, qint64 size, quint32 seed = 5);
     QStringList upload(const QString &file, const QByteArray &route, const QString &id) const
     {
         return {"upload", file, m_server.url(route).toString(), "--id", id};
     }
 };
-
-QString tst_CliUpload::writeSource(const QString &name, qint64 size, quint32 seed)
-{
-    const QString file = path(name);
-    QFile f(file);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    Entity e;
-    e.size = size;
-    e.seed = seed;
-    if (!FaultServer::writeContent(&f, e))
-        return {};
-    return file;
-}
 
 void tst_CliUpload::put_data()
 {

@@ -9,10 +9,6 @@
 #include <QtCore/QFile>
 #include <QtTest/QTest>
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#endif
-
 using namespace CliTest;
 using namespace FaultTest;
 
@@ -26,23 +22,9 @@ private Q_SLOTS:
     void rateLimit();
 
 private:
-    // `size` deterministic bytes, written in blocks so the test itself stays small.
-    QString writeSource(const QString &name, qint64 size);
     // The arguments after "upload FILE" for each kind, with its route set up on m_server.
     QStringList kindArguments(const QString &kind, const QByteArray &route);
 };
-
-QString tst_CliUploadLimits::writeSource(const QString &name, qint64 size)
-{
-    const QString file = path(name);
-    QFile f(file);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    Entity e;
-    e.size = size;
-    e.seed = 17;
-    return FaultServer::writeContent(&f, e) ? file : QString();
-}
 
 QStringList tst_CliUploadLimits::kindArguments(const QString &kind, const QByteArray &route)
 {
@@ -87,9 +69,7 @@ void tst_CliUploadLimits::memoryStaysBounded()
                 QCOMPARE(got.first().sha256, sha);
         }
     }
-    rusage usage = {};
-    QCOMPARE(::getrusage(RUSAGE_CHILDREN, &usage), 0);
-    const long peakKiB = usage.ru_maxrss; // Linux reports KiB; the largest waited-for child
+    const long peakKiB = BackgroundTest::peakChildRssKiB();
     qInfo("peak RSS of the largest bgtransfer upload: %ld KiB", peakKiB);
     QVERIFY(peakKiB > 0);
     QVERIFY2(peakKiB < 100 * 1024, qPrintable(QString::number(peakKiB)));

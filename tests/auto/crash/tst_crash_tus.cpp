@@ -74,7 +74,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<FaultServer> m_server;
     std::unique_ptr<QSignalSpy> m_finished; // tusRequestFinished
-    std::vector<std::unique_ptr<QProcess>> m_children;
+    std::unique_ptr<BackgroundTest::ChildProcesses> m_children;
     BackgroundTest::Watchdog m_watchdog{60s};
 };
 
@@ -86,6 +86,7 @@ void tst_CrashTus::initTestCase()
 void tst_CrashTus::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
+    m_children = std::make_unique<BackgroundTest::ChildProcesses>(m_dir->path());
     QVERIFY(m_dir->isValid());
     m_server = std::make_unique<FaultServer>();
     QVERIFY(m_server->listen());
@@ -96,14 +97,7 @@ void tst_CrashTus::init()
 void tst_CrashTus::cleanup()
 {
     m_watchdog.stop();
-    for (const auto &p : m_children) {
-        if (p->state() != QProcess::NotRunning) {
-            QSignalSpy done(p.get(), &QProcess::finished);
-            p->kill();
-            done.wait(5000);
-        }
-    }
-    m_children.clear();
+    m_children.reset(); // kills what is left
     m_finished.reset();
     m_server.reset();
     m_dir.reset();
@@ -111,27 +105,8 @@ void tst_CrashTus::cleanup()
 
 QProcess *tst_CrashTus::spawn(const QStringList &arguments)
 {
-    auto p = std::make_unique<QProcess>();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    if (qEnvironmentVariableIsSet("TST_CRASH_TUS_CHILD_LOGGING")) {
-        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("background.*=true"));
-        p->setProcessChannelMode(QProcess::ForwardedErrorChannel); // and no stderr check
-    } else {
-        env.remove(QStringLiteral("QT_LOGGING_RULES"));
-    }
-    // Loopback only: a proxy from the environment must not get in the way.
-    for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}) {
-        env.remove(QString::fromLatin1(name));
-        env.remove(QString::fromLatin1(name).toUpper());
-    }
-    env.insert(QStringLiteral("HOME"), m_dir->path());
-    p->setProcessEnvironment(env);
-    p->setWorkingDirectory(m_dir->path());
-    p->setProgram(QStringLiteral(BGTRANSFER_PATH));
-    p->setArguments(arguments);
-    p->start();
-    m_children.push_back(std::move(p));
-    return m_children.back().get();
+    return m_children->start(
+            QStringLiteral(BGTRANSFER_PATH), arguments, "TST_CRASH_TUS_CHILD_LOGGING");
 }
 
 // What the server has stored of the one upload; -1 before it was created.

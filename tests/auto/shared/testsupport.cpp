@@ -6,7 +6,14 @@
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#endif
 
 namespace BackgroundTest {
 
@@ -88,6 +95,66 @@ void Watchdog::start()
 void Watchdog::stop()
 {
     m_timer.stop();
+}
+
+long peakChildRssKiB()
+{
+#ifdef Q_OS_LINUX
+    rusage usage = {};
+    if (::getrusage(RUSAGE_CHILDREN, &usage) != 0)
+        return -1;
+    return usage.ru_maxrss; // Linux reports KiB
+#else
+    return -1;
+#endif
+}
+
+ChildProcesses::ChildProcesses(const QString &dir)
+    : m_dir(dir)
+{}
+
+ChildProcesses::~ChildProcesses()
+{
+    killAll();
+}
+
+QProcess *ChildProcesses::start(const QString &program,
+                                const QStringList &arguments,
+                                const char *loggingVariable)
+{
+    auto p = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (loggingVariable && qEnvironmentVariableIsSet(loggingVariable))
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("background.*=true"));
+    else
+        env.remove(QStringLiteral("QT_LOGGING_RULES"));
+    // Loopback only: a proxy from the environment must not get in the way.
+    for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}) {
+        env.remove(QString::fromLatin1(name));
+        env.remove(QString::fromLatin1(name).toUpper());
+    }
+    env.insert(QStringLiteral("HOME"), m_dir);
+    env.insert(QStringLiteral("XDG_DATA_HOME"), QDir(m_dir).filePath(QStringLiteral("xdg")));
+    p->setProcessEnvironment(env);
+    p->setWorkingDirectory(m_dir);
+#ifdef Q_OS_LINUX
+    p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+#endif
+    p->start(program, arguments);
+    m_children.push_back(std::move(p));
+    return m_children.back().get();
+}
+
+void ChildProcesses::killAll()
+{
+    for (const auto &p : m_children) {
+        if (p->state() != QProcess::NotRunning) {
+            QSignalSpy done(p.get(), &QProcess::finished);
+            p->kill();
+            done.wait(5000);
+        }
+    }
+    m_children.clear();
 }
 
 } // namespace BackgroundTest

@@ -22,9 +22,6 @@
 #include <chrono>
 #include <memory>
 
-#include <signal.h>
-#include <sys/prctl.h>
-
 using namespace std::chrono_literals;
 using namespace TusTest;
 using Background::NetworkResponse;
@@ -136,7 +133,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<TusServer> m_server;
     std::unique_ptr<Background::Uploader> m_uploader;
-    std::vector<std::unique_ptr<QProcess>> m_children;
+    std::unique_ptr<BackgroundTest::ChildProcesses> m_children;
     BackgroundTest::Watchdog m_watchdog{std::chrono::milliseconds(100000)};
 };
 
@@ -168,6 +165,7 @@ void tst_TusIntegration::init()
 {
     m_watchdog.start();
     m_dir = std::make_unique<QTemporaryDir>();
+    m_children = std::make_unique<BackgroundTest::ChildProcesses>(m_dir->path());
     QVERIFY(m_dir->isValid());
     m_server = std::make_unique<TusServer>(
             m_node, m_modules, m_script, m_dir->filePath(QStringLiteral("tus-store")));
@@ -177,14 +175,7 @@ void tst_TusIntegration::init()
 void tst_TusIntegration::cleanup()
 {
     m_uploader.reset();
-    for (const auto &p : m_children) {
-        if (p->state() != QProcess::NotRunning) {
-            QSignalSpy done(p.get(), &QProcess::finished);
-            p->kill();
-            done.wait(5000);
-        }
-    }
-    m_children.clear();
+    m_children.reset(); // kills what is left
     // TST_TUS_LOG=1 shows what the server saw in passing tests too.
     if ((QTest::currentTestFailed() || qEnvironmentVariableIsSet("TST_TUS_LOG")) && m_server)
         qInfo().noquote() << "server log:\n" << m_server->describeLog();
@@ -225,22 +216,7 @@ bool tst_TusIntegration::logSettled() const
 
 QProcess *tst_TusIntegration::startCli(const QStringList &arguments)
 {
-    auto p = std::make_unique<QProcess>();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("QT_LOGGING_RULES"));
-    for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}) {
-        env.remove(QString::fromLatin1(name));
-        env.remove(QString::fromLatin1(name).toUpper());
-    }
-    // A run that forgot --store must not touch the real user's data.
-    env.insert(QStringLiteral("HOME"), m_dir->path());
-    env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir->filePath(QStringLiteral("xdg")));
-    p->setProcessEnvironment(env);
-    p->setWorkingDirectory(m_dir->path());
-    p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); }); // dies with us
-    p->start(QStringLiteral(BGTRANSFER_PATH), arguments);
-    m_children.push_back(std::move(p));
-    return m_children.back().get();
+    return m_children->start(QStringLiteral(BGTRANSFER_PATH), arguments);
 }
 
 // (a) and (b): a whole upload in one PATCH or in chunks; what the server stored and saw.
