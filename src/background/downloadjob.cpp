@@ -26,6 +26,7 @@ DownloadJob::DownloadJob(TransferEngine *engine,
     : TransferJob(engine, row, request, configuration)
     , m_partial(row.partialPath)
 {
+    m_partial.setHashing(!row.expectedSha256.isEmpty());
     m_buffer.resize(kReadChunk);
     m_rateTimer.setSingleShot(true);
     connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);

@@ -38,16 +38,52 @@ std::optional<PartialFile::Failure> PartialFile::openForResume(const TransferRow
         if (auto failure = truncate(*offset))
             return failure;
     }
+    if (m_hashing && m_hashed != *offset && !rehash(*offset))
+        return Failure{NetworkResponse::Error::LocalIoError,
+                       QStringLiteral("Cannot read back %1: %2").arg(path(), m_file.errorString())};
     m_file.seek(*offset);
     return std::nullopt;
 }
 
 std::optional<PartialFile::Failure> PartialFile::truncate(qint64 size)
 {
-    if (m_file.resize(size) && m_file.seek(size))
+    if (m_file.resize(size) && m_file.seek(size)) {
+        if (m_hashing && size < m_hashed && !rehash(size))
+            return Failure{
+                    NetworkResponse::Error::LocalIoError,
+                    QStringLiteral("Cannot read back %1: %2").arg(path(), m_file.errorString())};
         return std::nullopt;
+    }
     return Failure{NetworkResponse::Error::LocalIoError,
                    QStringLiteral("Cannot truncate %1: %2").arg(path(), m_file.errorString())};
+}
+
+qint64 PartialFile::write(const char *data, qint64 size)
+{
+    const qint64 written = m_file.write(data, size);
+    if (m_hashing && written > 0) {
+        m_hash.addData(QByteArrayView(data, written));
+        m_hashed += written;
+    }
+    return written;
+}
+
+bool PartialFile::rehash(qint64 size)
+{
+    m_hash.reset();
+    m_hashed = 0;
+    if (!m_file.seek(0))
+        return false;
+    QByteArray block;
+    while (m_hashed < size) {
+        block = m_file.read(qMin<qint64>(size - m_hashed, 1024 * 1024));
+        if (block.isEmpty())
+            return false;
+        m_hash.addData(block);
+        m_hashed += block.size();
+        m_readForHash += block.size();
+    }
+    return m_file.seek(size);
 }
 
 bool PartialFile::sync()
@@ -74,12 +110,12 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
         return Failure{NetworkResponse::Error::LocalIoError,
                        QStringLiteral("Cannot flush %1: %2").arg(path(), m_file.errorString())};
     if (!expectedSha256.isEmpty()) {
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        m_file.seek(0);
-        if (!hash.addData(&m_file))
+        // The running hash covers the file unless hashing was off or the file was written
+        // around it; then it is read once more.
+        if ((!m_hashing || m_hashed != m_file.size()) && !rehash(m_file.size()))
             return Failure{NetworkResponse::Error::LocalIoError,
                            QStringLiteral("Cannot read back %1").arg(path())};
-        const QByteArray actual = hash.result().toHex();
+        const QByteArray actual = m_hash.result().toHex();
         if (actual != expectedSha256.toLower()) {
             remove();
             return Failure{

@@ -6,6 +6,7 @@
 #include "background_private_export.h"
 #include "networkresponse.h"
 
+#include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
 
 #include <optional>
@@ -31,10 +32,17 @@ public:
 
     explicit PartialFile(const QString &path);
 
+    // Keep a running SHA-256 of the file's bytes, so that publish() need not read it again.
+    void setHashing(bool on) { m_hashing = on; }
+
     // Opens (creating it owner-only), truncates it to what may be trusted and seeks there.
+    // With hashing on, the bytes kept are hashed unless the running hash already covers them
+    // (a retry in this process): after a restart only what was written before it is re-read.
     std::optional<Failure> openForResume(const TransferRow &row, qint64 *offset);
     std::optional<Failure> truncate(qint64 size);
-    qint64 write(const char *data, qint64 size) { return m_file.write(data, size); }
+    qint64 write(const char *data, qint64 size);
+    // Bytes read back from the disk for the hash so far (for tests and the benchmarks).
+    qint64 bytesReadForHash() const { return m_readForHash; }
     bool sync();
     void close();
     void remove();
@@ -47,7 +55,13 @@ public:
     std::optional<Failure> publish(const QString &destination, const QByteArray &expectedSha256);
 
 private:
+    bool rehash(qint64 size); // the running hash restarted over the file's first `size` bytes
+
     QFile m_file;
+    bool m_hashing = false;
+    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    qint64 m_hashed = 0; // bytes from the start of the file the running hash covers
+    qint64 m_readForHash = 0;
 };
 
 } // namespace Background
