@@ -171,6 +171,9 @@ void DownloadJob::onMetaDataChanged()
     } else {
         return; // redirects and errors are handled when the reply finishes; the body is ignored
     }
+    // Refused before a byte is written or any space is taken.
+    if (tooLarge(m_total))
+        return;
     m_accepted = true;
     m_row.etag = m_reply->rawHeader("ETag");
     m_row.lastModified = m_reply->rawHeader("Last-Modified");
@@ -223,6 +226,9 @@ void DownloadJob::readAvailable()
         const qint64 n = m_reply->read(m_buffer.data(), want);
         if (n <= 0)
             break;
+        // Without an announced size the limit is checked as the data comes.
+        if (tooLarge(m_offset + m_received + n))
+            return;
         if (m_partial.write(m_buffer.constData(), n) != n) {
             const QString why = m_partial.errorString();
             abortReply();
@@ -244,6 +250,23 @@ void DownloadJob::readAvailable()
         m_finishPending = false;
         onReplyFinished();
     }
+}
+
+bool DownloadJob::tooLarge(qint64 size)
+{
+    const qint64 limit = m_config.maximumDownloadSize();
+    if (limit <= 0 || size <= limit)
+        return false;
+    abortReply();
+    NetworkResponse r = baseResponse(m_status, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(NetworkResponse::Error::TooLarge,
+               QStringLiteral("The download has at least %1 bytes, more than the maximum "
+                              "download size of %2 bytes")
+                       .arg(size)
+                       .arg(limit));
+    finalize(r);
+    return true;
 }
 
 bool DownloadJob::checkpoint(bool force)

@@ -43,6 +43,8 @@ protected:
 
 private:
     bool prepareOffset();
+    // Ends the transfer as Failed/TooLarge when `size` passes the configured maximum.
+    bool tooLarge(qint64 size);
     void onMetaDataChanged();
     void onReadyRead();
     void onReplyFinished();

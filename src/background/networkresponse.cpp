@@ -229,6 +229,8 @@ QString NetworkResponse::defaultErrorString(Error error)
         return QStringLiteral("The file to upload changed or vanished before it was sent");
     case Error::ProtocolError:
         return QStringLiteral("The server broke the upload protocol");
+    case Error::TooLarge:
+        return QStringLiteral("The download is larger than the configured maximum");
     }
     return QStringLiteral("Unknown error");
 }

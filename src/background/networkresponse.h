@@ -61,9 +61,10 @@ public:
         InvalidIdentifier,
         IdentifierConflict, // identifier already used for another URL or destination
         Canceled,
-        StoreError, // the state store could not be opened or written
+        StoreError,    // the state store could not be opened or written
         SourceChanged, // the file to upload changed or vanished before it was sent
         ProtocolError, // the server broke the upload protocol (tus: no Location, bad offset)
+        TooLarge,      // the download is larger than SessionConfiguration::maximumDownloadSize()
     };
     Q_ENUM(Error)
 

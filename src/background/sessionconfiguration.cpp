@@ -19,6 +19,7 @@ public:
     std::chrono::milliseconds checkpointInterval{1000};
     std::chrono::milliseconds leaseTimeout{15000};
     int maximumRedirects = 10;
+    qint64 maximumDownloadSize = 0;
 };
 
 SessionConfiguration::SessionConfiguration()
@@ -76,6 +77,15 @@ void SessionConfiguration::addSensitiveHeader(const QByteArray &name)
 bool SessionConfiguration::isSensitiveHeader(const QByteArray &name) const
 {
     return d->sensitiveHeaders.contains(name.trimmed().toLower());
+}
+
+qint64 SessionConfiguration::maximumDownloadSize() const
+{
+    return d->maximumDownloadSize;
+}
+void SessionConfiguration::setMaximumDownloadSize(qint64 bytes)
+{
+    d->maximumDownloadSize = qMax<qint64>(0, bytes);
 }
 
 qint64 SessionConfiguration::maximumRate() const

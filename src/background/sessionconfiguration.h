@@ -56,6 +56,11 @@ public:
     int maximumRedirects() const; // default 10
     void setMaximumRedirects(int count);
 
+    // A download whose announced (or received) size passes this many bytes ends as
+    // Failed/TooLarge before more is written; 0 means no limit (the default).
+    qint64 maximumDownloadSize() const;
+    void setMaximumDownloadSize(qint64 bytes);
+
 private:
     QSharedDataPointer<SessionConfigurationData> d;
 };

@@ -1,6 +1,7 @@
 // What a download does on the local disk and with odd answers: file modes, a destination that
-// cannot be written, the rate limit's path through the reply buffer, other 2xx statuses, and
-// credentials on a retry that starts again after a cross-origin redirect.
+// cannot be written, the rate limit's path through the reply buffer, other 2xx statuses,
+// credentials on a retry that starts again after a cross-origin redirect, and the maximum
+// download size.
 
 #include "downloadertest.h"
 
@@ -24,6 +25,8 @@ private Q_SLOTS:
     void rateLimitedDownloadIsComplete();
     void otherSuccessStatusKeepsTheBody();
     void retryAfterCrossOriginRedirectKeepsCredentialsAtHome();
+    void maximumDownloadSize_data();
+    void maximumDownloadSize();
 };
 
 namespace {
@@ -130,6 +133,51 @@ void tst_LocalFiles::retryAfterCrossOriginRedirectKeepsCredentialsAtHome()
     for (const RequestRecord &r : away)
         QCOMPARE(r.header("Authorization"), QByteArray());
     QCOMPARE(away.last().header("Range"), QByteArray("bytes=40960-"));
+}
+
+void tst_LocalFiles::maximumDownloadSize_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<qint64>("limit");
+    QTest::addColumn<bool>("announced"); // Content-Length sent
+    QTest::addColumn<bool>("accepted");
+    const qint64 mib = 1024 * 1024;
+    QTest::newRow("announced, too large") << 8 * mib << mib << true << false;
+    QTest::newRow("announced, exactly the limit") << mib << mib << true << true;
+    QTest::newRow("not announced, too large") << 8 * mib << mib << false << false;
+    QTest::newRow("not announced, below the limit") << mib - 1 << mib << false << true;
+    QTest::newRow("no limit") << 8 * mib << qint64(0) << true << true;
+}
+
+void tst_LocalFiles::maximumDownloadSize()
+{
+    QFETCH(qint64, size);
+    QFETCH(qint64, limit);
+    QFETCH(bool, announced);
+    QFETCH(bool, accepted);
+    const auto e = entity(size);
+    Fault fault = throttled(4 * 1024 * 1024);
+    fault.omitContentLength = !announced;
+    h->server.setRoute("/f", route(e, {}, fault));
+    Background::SessionConfiguration config = h->config(0);
+    config.setMaximumDownloadSize(limit);
+    Downloader dl(config);
+    auto f = dl.networkResponse(h->request("/f"), QStringLiteral("big"), h->dest());
+    BG_AWAIT(f);
+    const NetworkResponse r = f.result();
+    if (accepted) {
+        QVERIFY2(r.isSuccess(), describe(r));
+        QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+        return;
+    }
+    QCOMPARE(r.outcome(), Outcome::Failed);
+    QCOMPARE(r.error(), Error::TooLarge);
+    QVERIFY2(r.errorString().contains(QString::number(limit)), qPrintable(r.errorString()));
+    QVERIFY(!QFileInfo::exists(h->dest()));
+    QVERIFY(partialFiles(h->dest()).isEmpty());
+    QCOMPARE(h->server.requestCount("/f"), 1); // not retried
+    // An announced size is refused before a byte is written; otherwise at most one read more.
+    QVERIFY2(r.bytes() <= (announced ? 0 : limit), QByteArray::number(r.bytes()));
 }
 
 QTEST_GUILESS_MAIN(tst_LocalFiles)
