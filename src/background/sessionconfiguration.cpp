@@ -1,5 +1,7 @@
 #include "sessionconfiguration.h"
 
+#include <algorithm>
+
 #include <QtCore/QDir>
 #include <QtCore/QSharedData>
 #include <QtCore/QStandardPaths>
@@ -20,6 +22,7 @@ public:
     std::chrono::milliseconds leaseTimeout{15000};
     int maximumRedirects = 10;
     qint64 maximumDownloadSize = 0;
+    std::chrono::milliseconds resultLifetime{std::chrono::hours(24 * 30)};
 };
 
 SessionConfiguration::SessionConfiguration()
@@ -77,6 +80,15 @@ void SessionConfiguration::addSensitiveHeader(const QByteArray &name)
 bool SessionConfiguration::isSensitiveHeader(const QByteArray &name) const
 {
     return d->sensitiveHeaders.contains(name.trimmed().toLower());
+}
+
+std::chrono::milliseconds SessionConfiguration::resultLifetime() const
+{
+    return d->resultLifetime;
+}
+void SessionConfiguration::setResultLifetime(std::chrono::milliseconds lifetime)
+{
+    d->resultLifetime = std::max(std::chrono::milliseconds(0), lifetime);
 }
 
 qint64 SessionConfiguration::maximumDownloadSize() const

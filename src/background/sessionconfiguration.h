@@ -61,6 +61,11 @@ public:
     qint64 maximumDownloadSize() const;
     void setMaximumDownloadSize(qint64 bytes);
 
+    // Kept results older than this are dropped (with their response body files) when a session
+    // opens the store, which is then compacted. Default 30 days; 0 keeps them until forget().
+    std::chrono::milliseconds resultLifetime() const;
+    void setResultLifetime(std::chrono::milliseconds lifetime);
+
 private:
     QSharedDataPointer<SessionConfigurationData> d;
 };

@@ -11,6 +11,7 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMutex>
 #include <QtCore/QRandomGenerator>
@@ -72,7 +73,12 @@ TransferEngine::TransferEngine(const SessionConfiguration &config)
     , m_startedAt(QDateTime::currentMSecsSinceEpoch())
 {
     m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    m_store.open();
+    if (m_store.open() && config.resultLifetime().count() > 0) {
+        const QStringList bodies = m_store.expireResults(QDateTime::currentMSecsSinceEpoch()
+                                                         - config.resultLifetime().count());
+        for (const QString &file : bodies)
+            QFile::remove(file);
+    }
     m_heartbeat.setInterval(qMax<qint64>(100, config.leaseTimeout().count() / 3));
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         m_store.heartbeat(m_ownerToken, QDateTime::currentMSecsSinceEpoch());
@@ -460,8 +466,7 @@ void TransferEngine::terminate(const QString &identifier,
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         reply->deleteLater();
         // 404 and 410: the server had already dropped it, which is what was asked for.
-        const bool acknowledged = (status >= 200 && status < 300) || status == 404
-                                  || status == 410;
+        const bool acknowledged = (status >= 200 && status < 300) || status == 404 || status == 410;
         qCInfo(lcEngine) << identifier << "termination answered" << status;
         Q_EMIT terminated(identifier, acknowledged);
     });

@@ -284,17 +284,15 @@ bool TransferStore::migrate()
                             .arg(SchemaVersion));
     // Other programs set user_version too; only our tables and columns make it a store.
     const auto isOurs = [&](const QString &columns) {
-        const bool ours
-                = q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(columns))
-                  && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, "
-                                           "heartbeat FROM leases LIMIT 0"));
+        const bool ours = q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(columns))
+                          && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, "
+                                                   "heartbeat FROM leases LIMIT 0"));
         q.finish();
         return ours;
     };
     const QString firstColumns = QStringLiteral(
             "identifier, url, destination, partial_path, state, durable_offset, attempts");
-    if (version > 0
-        && !isOurs(version == SchemaVersion ? QLatin1String(kColumns) : firstColumns)) {
+    if (version > 0 && !isOurs(version == SchemaVersion ? QLatin1String(kColumns) : firstColumns)) {
         return fail(NetworkResponse::Error::StoreError,
                     QStringLiteral("%1 is an SQLite database of another application, not a "
                                    "transfer store; it was left untouched")
@@ -347,12 +345,15 @@ bool TransferStore::migrate()
                             " heartbeat INTEGER NOT NULL)")},
             // 2: uploads
             {QStringLiteral("ALTER TABLE transfers ADD COLUMN kind INTEGER NOT NULL DEFAULT 0"),
-             QStringLiteral("ALTER TABLE transfers ADD COLUMN upload_spec BLOB NOT NULL DEFAULT ''"),
-             QStringLiteral("ALTER TABLE transfers ADD COLUMN fingerprint BLOB NOT NULL DEFAULT ''"),
+             QStringLiteral(
+                     "ALTER TABLE transfers ADD COLUMN upload_spec BLOB NOT NULL DEFAULT ''"),
+             QStringLiteral(
+                     "ALTER TABLE transfers ADD COLUMN fingerprint BLOB NOT NULL DEFAULT ''"),
              QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body BLOB"),
              QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body_path TEXT")},
             // 3: tus uploads remember the upload URL the server created
-            {QStringLiteral("ALTER TABLE transfers ADD COLUMN remote_url BLOB NOT NULL DEFAULT ''")},
+            {QStringLiteral(
+                    "ALTER TABLE transfers ADD COLUMN remote_url BLOB NOT NULL DEFAULT ''")},
     };
     static_assert(SchemaVersion == 3, "add a migration step");
 
@@ -676,6 +677,47 @@ bool TransferStore::remove(const QString &identifier)
     if (!l.exec())
         return false;
     return tx.commit() && existed;
+}
+
+QStringList TransferStore::expireResults(qint64 beforeMs)
+{
+    QStringList bodyFiles;
+    if (!m_open)
+        return bodyFiles;
+    {
+        Transaction tx(this);
+        if (!tx.isActive())
+            return bodyFiles;
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        const QString which
+                = QStringLiteral("FROM transfers WHERE state = ? AND updated_at < ? "
+                                 "AND identifier NOT IN (SELECT identifier FROM leases)");
+        QSqlQuery files(db);
+        files.prepare(QStringLiteral("SELECT response_body_path ") + which);
+        files.addBindValue(int(TransferInfo::State::Finished));
+        files.addBindValue(beforeMs);
+        if (!files.exec())
+            return {};
+        while (files.next()) {
+            if (const QString f = files.value(0).toString(); !f.isEmpty())
+                bodyFiles.append(f);
+        }
+        QSqlQuery drop(db);
+        drop.prepare(QStringLiteral("DELETE ") + which);
+        drop.addBindValue(int(TransferInfo::State::Finished));
+        drop.addBindValue(beforeMs);
+        if (!drop.exec())
+            return {};
+        const int dropped = drop.numRowsAffected();
+        if (!tx.commit())
+            return {};
+        if (dropped <= 0)
+            return bodyFiles;
+        qCDebug(lcStore) << "expired" << dropped << "results in" << m_path;
+    }
+    // Outside the transaction; another process using the file makes it fail, which is harmless.
+    exec(QStringLiteral("VACUUM"));
+    return bodyFiles;
 }
 
 QVariant TransferStore::pragma(const QString &name)

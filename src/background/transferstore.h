@@ -27,13 +27,13 @@ struct TransferRow
     QString identifier;
     TransferInfo::Kind kind = TransferInfo::Kind::Download;
     QUrl url;
-    QString destination;        // the local file: a download's destination, an upload's source
+    QString destination; // the local file: a download's destination, an upload's source
     QString partialPath;
     HeaderList requestHeaders; // never sensitive ones
     QByteArray expectedSha256;
-    QByteArray uploadSpec;          // UploadOptions::serialize()
-    QByteArray fingerprint;         // of an upload's source, taken when it was first asked for
-    QUrl remoteUrl;                 // a tus upload's URL, once created
+    QByteArray uploadSpec;  // UploadOptions::serialize()
+    QByteArray fingerprint; // of an upload's source, taken when it was first asked for
+    QUrl remoteUrl;         // a tus upload's URL, once created
     TransferInfo::State state = TransferInfo::State::Queued;
     qint64 durableOffset = 0;    // bytes of the partial file that were checkpointed
     QByteArray checkpointBootId; // boot during which that checkpoint was written
@@ -98,6 +98,10 @@ public:
     // Records the kept result and drops the lease, atomically.
     bool finish(const QString &identifier, const NetworkResponse &result);
     bool remove(const QString &identifier);
+    // Drops finished rows last written before `beforeMs` (ms since epoch) and compacts the file
+    // when any went; returns the response body files of the rows dropped, for the caller to
+    // delete. Rows with a lease are left alone.
+    QStringList expireResults(qint64 beforeMs);
 
     // Settings-like values for the tests and tools (e.g. journal mode).
     QVariant pragma(const QString &name);

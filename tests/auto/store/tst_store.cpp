@@ -4,6 +4,7 @@
 #include "faultserver.h"
 #include "storetest.h"
 
+#include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QFuture>
 #include <QtCore/QLoggingCategory>
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void claim();
     void checkpointAfterRemoval();
     void remoteUrl();
+    void expireResults();
     void finishKeepsResult_data();
     void finishKeepsResult();
     void finishIsAtomic();
@@ -443,6 +445,60 @@ void tst_Store::remoteUrl()
     QCOMPARE(again.find(row.identifier)->remoteUrl, first);
 }
 
+// Finished rows older than the lifetime go, with their body files; nothing else does.
+void tst_Store::expireResults()
+{
+    const QString body = dest(QStringLiteral("old.body"));
+    QVERIFY(BackgroundTest::writeFile(body, "answer"));
+    {
+        TransferStore store(storePath());
+        QVERIFY(store.open());
+        TransferRow row;
+        for (const char *id : {"old", "recent", "unfinished"}) {
+            const QString name = QString::fromLatin1(id);
+            QCOMPARE(claimAs(store, freshRow(name, kUrl, dest(name)), myLease(), &row), kAcquired);
+        }
+        NetworkResponse old = successResult(QStringLiteral("old"), 10);
+        old.setBodyFilePath(body);
+        QVERIFY(store.finish(QStringLiteral("old"), old));
+        QVERIFY(store.finish(QStringLiteral("recent"), successResult(QStringLiteral("recent"), 5)));
+        QVERIFY(store.releaseLease(QStringLiteral("unfinished"), myLease().ownerToken));
+    }
+    const qint64 finishedBy = QDateTime::currentMSecsSinceEpoch();
+    {
+        QSqlDatabase db
+                = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("age"));
+        db.setDatabaseName(storePath());
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("UPDATE transfers SET updated_at = 1000 "
+                                      "WHERE identifier IN ('old', 'unfinished')")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("age"));
+
+    TransferStore store(storePath());
+    QVERIFY(store.open());
+    QCOMPARE(store.expireResults(5000), QStringList{body});
+    QVERIFY(!store.find(QStringLiteral("old")));
+    QVERIFY(store.find(QStringLiteral("recent")));
+    QVERIFY(store.find(QStringLiteral("unfinished")));
+    QVERIFY(store.expireResults(5000).isEmpty()); // nothing left to expire
+
+    // A session opening the store drops what is older than its lifetime (default 30 days).
+    Background::SessionConfiguration config;
+    config.setStorePath(storePath());
+    {
+        Downloader keepsIt(config);
+        QVERIFY(keepsIt.transfer(QStringLiteral("recent")));
+    }
+    config.setResultLifetime(std::chrono::milliseconds(1));
+    QTRY_VERIFY(QDateTime::currentMSecsSinceEpoch() > finishedBy + 1);
+    Downloader dropsIt(config);
+    QVERIFY(!dropsIt.transfer(QStringLiteral("recent")));
+    QVERIFY(dropsIt.transfer(QStringLiteral("unfinished")));
+}
+
 void tst_Store::finishKeepsResult_data()
 {
     QTest::addColumn<NetworkResponse>("result");
@@ -602,15 +658,16 @@ void tst_Store::migratesFirstSchema()
 {
     const QString path = storePath();
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
-                                                    QStringLiteral("schema1"));
+        QSqlDatabase db
+                = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("schema1"));
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral(
                 "CREATE TABLE transfers (identifier TEXT PRIMARY KEY NOT NULL, url BLOB NOT NULL,"
                 " destination TEXT NOT NULL, partial_path TEXT NOT NULL,"
-                " request_headers BLOB NOT NULL DEFAULT '', expected_sha256 BLOB NOT NULL DEFAULT '',"
+                " request_headers BLOB NOT NULL DEFAULT '', expected_sha256 BLOB NOT NULL DEFAULT "
+                "'',"
                 " state INTEGER NOT NULL DEFAULT 0, durable_offset INTEGER NOT NULL DEFAULT 0,"
                 " checkpoint_boot_id BLOB NOT NULL DEFAULT '', total INTEGER NOT NULL DEFAULT -1,"
                 " etag BLOB NOT NULL DEFAULT '', last_modified BLOB NOT NULL DEFAULT '',"
