@@ -399,9 +399,7 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                 identifier,
                 NetworkResponse::Error::InvalidIdentifier,
                 QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
-    QNetworkRequest request(row->url);
-    for (const auto &h : row->requestHeaders)
-        request.setRawHeader(h.first, h.second);
+    const QNetworkRequest request = storedRequest(*row);
     if (row->kind == TransferInfo::Kind::Upload)
         return upload(request,
                       row->destination,
@@ -411,6 +409,14 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
     DownloadOptions options;
     options.expectedSha256 = row->expectedSha256;
     return download(request, identifier, row->destination, options, config);
+}
+
+QNetworkRequest TransferEngine::storedRequest(const TransferRow &row)
+{
+    QNetworkRequest request(row.url);
+    for (const auto &h : row.requestHeaders)
+        request.setRawHeader(h.first, h.second);
+    return request;
 }
 
 bool TransferEngine::forget(const QString &identifier)
@@ -430,17 +436,16 @@ bool TransferEngine::cancel(const QString &identifier)
     const std::optional<TransferRow> row = m_store.find(identifier);
     if (!row || row->state == TransferInfo::State::Finished)
         return false;
-    // A tus upload also asks its server to delete what it has (termination), with the app's
-    // headers when this process runs it, else with those the store kept.
+    // A tus upload also asks its server to delete what it has (termination).
     const bool tus = row->kind == TransferInfo::Kind::Upload && !row->remoteUrl.isEmpty();
-    QNetworkRequest terminationBase(row->url);
-    for (const auto &h : row->requestHeaders)
-        terminationBase.setRawHeader(h.first, h.second);
-    if (TransferJob *job = m_jobs.take(identifier)) {
+    TransferJob *job = m_jobs.take(identifier);
+    // The app's headers when this process runs the upload, else those the store kept.
+    const QNetworkRequest terminationBase = !tus  ? QNetworkRequest()
+                                            : job ? job->requestFor(row->remoteUrl)
+                                                  : storedRequest(*row);
+    if (job) {
         job->disconnect(this);
-        job->cancel();
-        if (tus)
-            terminationBase = job->requestFor(row->remoteUrl);
+        job->cancel(); // its PATCH is aborted before the DELETE goes out
         job->deleteLater();
     }
     if (tus)

@@ -91,6 +91,8 @@ private:
                                     const QNetworkRequest &request,
                                     const SessionConfiguration &config);
 
+    // The request the store remembers for `row` (without the sensitive headers).
+    static QNetworkRequest storedRequest(const TransferRow &row);
     Lease myLease() const;
     TransferInfo snapshot(const TransferRow &row);
     bool ownerIsDead(const Lease &lease) const;

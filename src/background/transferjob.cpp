@@ -64,11 +64,10 @@ QNetworkRequest TransferJob::requestFor(const QUrl &url) const
 std::optional<std::chrono::seconds> TransferJob::retryAfterOf(const HeaderList &headers,
                                                               qint64 nowMs)
 {
-    for (const auto &h : headers) {
-        if (h.first.compare("Retry-After", Qt::CaseInsensitive) == 0)
-            return Http::parseRetryAfter(h.second, QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC));
-    }
-    return std::nullopt;
+    const QByteArray value = headerValue(headers, "Retry-After");
+    if (value.isEmpty())
+        return std::nullopt;
+    return Http::parseRetryAfter(value, QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC));
 }
 
 NetworkResponse TransferJob::baseResponse(int status, const HeaderList &headers) const
@@ -178,6 +177,15 @@ HeaderList TransferJob::replyHeaders(const QNetworkReply *reply)
     for (const auto &p : pairs)
         out.append(p);
     return out;
+}
+
+QByteArray TransferJob::headerValue(const HeaderList &headers, const char *name)
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
 }
 
 bool TransferJob::sourceUnchanged()

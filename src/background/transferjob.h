@@ -80,6 +80,8 @@ protected:
     };
     using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
     static HeaderList replyHeaders(const QNetworkReply *reply);
+    // The first value of header `name` (case-insensitive); empty when absent.
+    static QByteArray headerValue(const HeaderList &headers, const char *name);
 
     // Uploads: true while the source matches the fingerprint taken when the upload was asked
     // for; otherwise the result is recorded as Failed/SourceChanged.

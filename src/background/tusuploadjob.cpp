@@ -23,15 +23,6 @@ namespace {
 // given up as transient (a server answering 409 or 204 without taking bytes, again and again).
 constexpr int kMaxRoundsWithoutProgress = 3;
 
-QByteArray headerOf(const HeaderList &headers, const char *name)
-{
-    for (const auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-            return h.second;
-    }
-    return {};
-}
-
 } // namespace
 
 TusUploadJob::TusUploadJob(TransferEngine *engine,
@@ -244,8 +235,8 @@ void TusUploadJob::onReplyFinished()
     if (m_step == Step::Options) {
         m_discovered = true;
         m_useChecksum = status >= 200 && status < 300
-                        && Tus::listsToken(headerOf(headers, "Tus-Extension"), "checksum")
-                        && Tus::listsToken(headerOf(headers, "Tus-Checksum-Algorithm"), "sha1");
+                        && Tus::listsToken(headerValue(headers, "Tus-Extension"), "checksum")
+                        && Tus::listsToken(headerValue(headers, "Tus-Checksum-Algorithm"), "sha1");
         qCDebug(lcEngine) << m_row.identifier << "server takes sha1 checksums:" << m_useChecksum;
         if (m_row.remoteUrl.isEmpty())
             create();
@@ -290,7 +281,7 @@ void TusUploadJob::onCreated(int status, const HeaderList &headers)
         // The endpoint moved: create there, the headers kept (requestFor() drops credentials
         // away from the home origin).
         QUrl target;
-        const QByteArray location = headerOf(headers, "Location");
+        const QByteArray location = headerValue(headers, "Location");
         if (Http::checkRedirect(m_currentUrl, location, &target) == Http::RedirectCheck::Allowed
             && ++m_redirects <= m_config.maximumRedirects()) {
             m_currentUrl = target;
@@ -302,12 +293,12 @@ void TusUploadJob::onCreated(int status, const HeaderList &headers)
         statusOutcome(status, headers);
         return;
     }
-    const std::optional<QUrl> url = Tus::uploadUrl(m_currentUrl, headerOf(headers, "Location"));
+    const std::optional<QUrl> url = Tus::uploadUrl(m_currentUrl, headerValue(headers, "Location"));
     if (!url) {
         protocolError(QStringLiteral("The tus server answered %1 to the creation without a usable "
                                      "Location (%2)")
                               .arg(status)
-                              .arg(QString::fromLatin1(headerOf(headers, "Location"))),
+                              .arg(QString::fromLatin1(headerValue(headers, "Location"))),
                       status,
                       headers);
         return;
@@ -340,8 +331,8 @@ void TusUploadJob::onProbed(int status, const HeaderList &headers)
         statusOutcome(status, headers);
         return;
     }
-    const std::optional<qint64> offset = Tus::parseOffset(headerOf(headers, "Upload-Offset"));
-    const QByteArray lengthHeader = headerOf(headers, "Upload-Length");
+    const std::optional<qint64> offset = Tus::parseOffset(headerValue(headers, "Upload-Offset"));
+    const QByteArray lengthHeader = headerValue(headers, "Upload-Length");
     const std::optional<qint64> length = Tus::parseOffset(lengthHeader);
     if (!lengthHeader.isEmpty() && length && *length != m_size) {
         // Not the upload of this file (a server that reused the URL): start a new one.
@@ -353,7 +344,7 @@ void TusUploadJob::onProbed(int status, const HeaderList &headers)
     if (!offset || *offset > m_size) {
         protocolError(QStringLiteral("The tus server answered HEAD with an invalid Upload-Offset "
                                      "'%1'")
-                              .arg(QString::fromLatin1(headerOf(headers, "Upload-Offset"))),
+                              .arg(QString::fromLatin1(headerValue(headers, "Upload-Offset"))),
                       status,
                       headers);
         return;
@@ -405,12 +396,12 @@ void TusUploadJob::onPatched(int status, const HeaderList &headers)
         statusOutcome(status, headers);
         return;
     }
-    const std::optional<qint64> offset = Tus::parseOffset(headerOf(headers, "Upload-Offset"));
+    const std::optional<qint64> offset = Tus::parseOffset(headerValue(headers, "Upload-Offset"));
     // The new offset is the old one plus what the server took of this PATCH, never more.
     if (!offset || *offset < m_offset || *offset > m_offset + m_patchLength) {
         protocolError(QStringLiteral("The tus server answered PATCH with an invalid "
                                      "Upload-Offset '%1' (sent %2 bytes from %3)")
-                              .arg(QString::fromLatin1(headerOf(headers, "Upload-Offset")))
+                              .arg(QString::fromLatin1(headerValue(headers, "Upload-Offset")))
                               .arg(m_patchLength)
                               .arg(m_offset),
                       status,
