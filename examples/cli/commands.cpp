@@ -239,7 +239,7 @@ int runResume(Clients &c, const Options &o)
 
 int runList(Clients &c, const Options &o)
 {
-    const QList<TransferInfo> transfers = c.downloader.transfers();
+    const QList<TransferInfo> transfers = c.downloader.transfers() + c.uploader.transfers();
     for (const TransferInfo &t : transfers)
         printLine(o.json ? jsonLine(transferJson(t)) : transferLine(t));
     return ExitSuccess;

@@ -29,6 +29,8 @@ Background::SessionConfiguration configurationFor(const Options &o)
     if (o.checkpointInterval)
         config.setCheckpointInterval(*o.checkpointInterval);
     config.setMaximumRate(o.limitRate);
+    // Each command says which transfers it runs; `resume` names them all.
+    config.setResumeOnStart(false);
     return config;
 }
 

@@ -28,8 +28,19 @@ void connectClient(Client *client, TransferEngine *engine, TransferInfo::Kind ki
                          if (of == kind)
                              Q_EMIT client->finished(id, response);
                      });
+    QObject::connect(engine,
+                     &TransferEngine::stateChanged,
+                     client,
+                     [client, kind](TransferInfo::Kind of,
+                                    const QString &id,
+                                    TransferInfo::State state) {
+                         if (of == kind)
+                             Q_EMIT client->stateChanged(id, state);
+                     });
     QObject::connect(
             engine, &TransferEngine::pendingChanged, client, &Client::pendingIdentifiersChanged);
+    if (client->configuration().resumeOnStart())
+        engine->restoreOnStart(kind, client->configuration());
 }
 
 } // namespace Background

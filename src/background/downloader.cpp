@@ -67,7 +67,7 @@ QStringList Downloader::pendingIdentifiers() const
 
 QList<TransferInfo> Downloader::transfers() const
 {
-    return d->engine->transfers();
+    return d->engine->transfers(TransferInfo::Kind::Download);
 }
 
 std::optional<TransferInfo> Downloader::transfer(const QString &identifier) const
@@ -82,6 +82,14 @@ bool Downloader::forget(const QString &identifier)
 bool Downloader::cancel(const QString &identifier)
 {
     return d->engine->cancel(identifier);
+}
+bool Downloader::pause(const QString &identifier)
+{
+    return d->engine->pause(identifier);
+}
+int Downloader::resumeAll()
+{
+    return d->engine->resumeAll(TransferInfo::Kind::Download, d->configuration);
 }
 
 } // namespace Background

@@ -20,6 +20,9 @@ class DownloaderPrivate;
 struct DownloadOptions
 {
     QByteArray expectedSha256; // hex; empty: not checked
+    // Higher priorities start first, first come first served within one. Set when the
+    // transfer is first asked for.
+    TransferInfo::Priority priority = TransferInfo::Priority::Normal;
 };
 
 // Restart-safe downloads named by an identifier the app chooses.
@@ -52,12 +55,15 @@ public:
                                              const QString &destinationPath,
                                              const DownloadOptions &options);
 
-    // Continue an unfinished transfer with the request the store remembers (sensitive headers
-    // are not remembered). A finished one answers with its kept result.
+    // Continue an unfinished or paused transfer with the request the store remembers (sensitive
+    // headers are not remembered). A result that can be continued (Retry, or Failed/DiskFull)
+    // is dropped and the transfer continues from its partial data; any other finished one
+    // answers with its kept result.
     QFuture<NetworkResponse> resume(const QString &identifier);
 
-    // Unfinished transfers in the store, whichever process started them.
+    // Unfinished downloads in the store, whichever process started them.
     QStringList pendingIdentifiers() const;
+    // Every download in the store, finished or not, oldest first.
     QList<TransferInfo> transfers() const;
     std::optional<TransferInfo> transfer(const QString &identifier) const;
 
@@ -66,9 +72,17 @@ public Q_SLOTS:
     bool forget(const QString &identifier);
     // Stop an unfinished transfer and delete its partial data; its futures end Failed/Canceled.
     bool cancel(const QString &identifier);
+    // Stop an unfinished transfer, keeping its partial data, until resume(); this survives
+    // restarts, and works on a transfer another process runs. Its futures keep waiting.
+    bool pause(const QString &identifier);
+    // Continue every paused and unfinished download of the store; returns how many.
+    int resumeAll();
 
 Q_SIGNALS:
+    // At most about 10 per second per transfer, and always at the end.
     void progress(const QString &identifier, qint64 bytesReceived, qint64 bytesTotal);
+    // Queued, running, waiting, paused, waiting for network, finished; see transfer().
+    void stateChanged(const QString &identifier, Background::TransferInfo::State state);
     void finished(const QString &identifier, const Background::NetworkResponse &response);
     void pendingIdentifiersChanged();
 

@@ -231,6 +231,8 @@ QString NetworkResponse::defaultErrorString(Error error)
         return QStringLiteral("The server broke the upload protocol");
     case Error::TooLarge:
         return QStringLiteral("The download is larger than the configured maximum");
+    case Error::DiskFull:
+        return QStringLiteral("There is not enough free disk space");
     }
     return QStringLiteral("Unknown error");
 }

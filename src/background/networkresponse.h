@@ -65,6 +65,7 @@ public:
         SourceChanged, // the file to upload changed or vanished before it was sent
         ProtocolError, // the server broke the upload protocol (tus: no Location, bad offset)
         TooLarge,      // the download is larger than SessionConfiguration::maximumDownloadSize()
+        DiskFull, // no room left (or less than the configured reserve); the partial data is kept
     };
     Q_ENUM(Error)
 

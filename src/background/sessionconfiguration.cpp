@@ -23,6 +23,11 @@ public:
     int maximumRedirects = 10;
     qint64 maximumDownloadSize = 0;
     std::chrono::milliseconds resultLifetime{std::chrono::hours(24 * 30)};
+    int maximumConcurrent = 6;
+    int maximumConcurrentPerHost = 4;
+    qint64 diskSpaceReserve = 64 * 1024 * 1024;
+    bool allowMetered = true;
+    bool resumeOnStart = true;
 };
 
 SessionConfiguration::SessionConfiguration()
@@ -131,6 +136,47 @@ int SessionConfiguration::maximumRedirects() const
 void SessionConfiguration::setMaximumRedirects(int count)
 {
     d->maximumRedirects = qMax(0, count);
+}
+
+int SessionConfiguration::maximumConcurrentTransfers() const
+{
+    return d->maximumConcurrent;
+}
+void SessionConfiguration::setMaximumConcurrentTransfers(int count)
+{
+    d->maximumConcurrent = qMax(1, count);
+}
+int SessionConfiguration::maximumConcurrentTransfersPerHost() const
+{
+    return d->maximumConcurrentPerHost;
+}
+void SessionConfiguration::setMaximumConcurrentTransfersPerHost(int count)
+{
+    d->maximumConcurrentPerHost = qMax(1, count);
+}
+qint64 SessionConfiguration::diskSpaceReserve() const
+{
+    return d->diskSpaceReserve;
+}
+void SessionConfiguration::setDiskSpaceReserve(qint64 bytes)
+{
+    d->diskSpaceReserve = qMax<qint64>(0, bytes);
+}
+bool SessionConfiguration::allowMetered() const
+{
+    return d->allowMetered;
+}
+void SessionConfiguration::setAllowMetered(bool allow)
+{
+    d->allowMetered = allow;
+}
+bool SessionConfiguration::resumeOnStart() const
+{
+    return d->resumeOnStart;
+}
+void SessionConfiguration::setResumeOnStart(bool resume)
+{
+    d->resumeOnStart = resume;
 }
 
 } // namespace Background

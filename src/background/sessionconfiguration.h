@@ -66,6 +66,28 @@ public:
     std::chrono::milliseconds resultLifetime() const;
     void setResultLifetime(std::chrono::milliseconds lifetime);
 
+    // The session's concurrency: the first Downloader or Uploader of a store in a thread sets
+    // it for every client of that store. Defaults: 6 at once, 4 to one host (scheme, host, port).
+    int maximumConcurrentTransfers() const;
+    void setMaximumConcurrentTransfers(int count);
+    int maximumConcurrentTransfersPerHost() const;
+    void setMaximumConcurrentTransfersPerHost(int count);
+
+    // A download does not start, or stops as Failed/DiskFull with its partial data kept, when it
+    // would leave less than this many bytes free on the destination's volume. Default 64 MiB.
+    qint64 diskSpaceReserve() const;
+    void setDiskSpaceReserve(qint64 bytes);
+
+    // False: transfers wait (WaitingForNetwork) while the system reports a metered connection.
+    bool allowMetered() const; // default true
+    void setAllowMetered(bool allow);
+
+    // True: the first Downloader (Uploader) of a store continues every unfinished, unpaused
+    // download (upload) in it, without the app naming them. Default true. A transfer whose
+    // request carried sensitive headers waits for the app to ask for it again with them.
+    bool resumeOnStart() const;
+    void setResumeOnStart(bool resume);
+
 private:
     QSharedDataPointer<SessionConfigurationData> d;
 };

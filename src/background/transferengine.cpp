@@ -1,6 +1,7 @@
 #include "transferengine.h"
 
 #include "clock.h"
+#include "reachability.h"
 #include "downloadjob.h"
 #include "fileops.h"
 #include "httprules.h"
@@ -20,10 +21,14 @@
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 
+#include <limits>
+
 namespace Background {
 
 namespace {
 constexpr int kRemotePollMs = 200;
+constexpr int kPauseWatchMs = 250;
+constexpr qint64 kProgressIntervalMs = 100; // at most 10 progress signals a second
 constexpr int kMaxIdentifierLength = 1024;
 
 QString validateIdentifier(const QString &identifier)
@@ -86,6 +91,13 @@ TransferEngine::TransferEngine(const SessionConfiguration &config)
     m_heartbeat.start();
     m_remotePoll.setInterval(kRemotePollMs);
     connect(&m_remotePoll, &QTimer::timeout, this, &TransferEngine::pollRemote);
+    m_dueTimer.setSingleShot(true);
+    connect(&m_dueTimer, &QTimer::timeout, this, &TransferEngine::schedulePump);
+    connect(m_clock, &Clock::advanced, this, &TransferEngine::schedulePump);
+    // Another process (bgtransfer pause) may pause what runs here.
+    m_pauseWatch.setInterval(kPauseWatchMs);
+    connect(&m_pauseWatch, &QTimer::timeout, this, &TransferEngine::watchPaused);
+    setReachability(nullptr);
 }
 
 TransferEngine::~TransferEngine()
@@ -112,7 +124,29 @@ TransferEngine::~TransferEngine()
 
 void TransferEngine::setClock(Clock *clock)
 {
+    disconnect(m_clock, &Clock::advanced, this, &TransferEngine::schedulePump);
     m_clock = clock ? clock : new Clock(this);
+    connect(m_clock, &Clock::advanced, this, &TransferEngine::schedulePump);
+}
+
+void TransferEngine::setReachability(Reachability *reachability)
+{
+    if (m_reachability)
+        disconnect(m_reachability, &Reachability::changed, this, &TransferEngine::onNetworkChanged);
+    if (!reachability) {
+        if (!m_systemReachability)
+            m_systemReachability = new SystemReachability(QString(), this);
+        reachability = m_systemReachability;
+    }
+    m_reachability = reachability;
+    connect(m_reachability, &Reachability::changed, this, &TransferEngine::onNetworkChanged);
+    onNetworkChanged();
+}
+
+bool TransferEngine::networkAllowed() const
+{
+    return m_reachability->isOnline()
+           && (m_config.allowMetered() || !m_reachability->isMetered());
 }
 
 Lease TransferEngine::myLease() const
@@ -133,26 +167,37 @@ bool TransferEngine::ownerIsDead(const Lease &lease) const
     return !FileOps::isProcessAlive(lease.pid);
 }
 
+bool TransferEngine::leaseIsLive(const Lease &lease) const
+{
+    return lease.ownerToken == m_ownerToken
+           || (!ownerIsDead(lease)
+               && QDateTime::currentMSecsSinceEpoch() - lease.heartbeat
+                          <= m_config.leaseTimeout().count());
+}
+
 TransferInfo TransferEngine::snapshot(const TransferRow &row)
 {
     TransferInfo info = row.toInfo();
     if (info.state == TransferInfo::State::Running) {
         const std::optional<Lease> held = m_store.lease(row.identifier);
-        const bool live = held
-                          && (held->ownerToken == m_ownerToken
-                              || (!ownerIsDead(*held)
-                                  && QDateTime::currentMSecsSinceEpoch() - held->heartbeat
-                                             <= m_config.leaseTimeout().count()));
-        if (!live)
+        if (!held || !leaseIsLive(*held))
             info.state = TransferInfo::State::Queued; // the next call resumes it
+    }
+    if (info.state == TransferInfo::State::Queued && !networkAllowed()
+        && !TransferQueue::isLoopback(row.url))
+        info.state = TransferInfo::State::WaitingForNetwork;
+    if (const auto m = m_meters.constFind(row.identifier); m != m_meters.constEnd()) {
+        info.bytesReceived = qMax(info.bytesReceived, m->speed.bytes());
+        info.bytesPerSecond = m->speed.bytesPerSecond();
+        info.etaSeconds = m->speed.etaSeconds(m->total);
     }
     return info;
 }
 
-QList<TransferInfo> TransferEngine::transfers()
+QList<TransferInfo> TransferEngine::transfers(std::optional<TransferInfo::Kind> kind)
 {
     QList<TransferInfo> out;
-    const QList<TransferRow> rows = m_store.all();
+    const QList<TransferRow> rows = m_store.all(kind);
     out.reserve(rows.size());
     for (const TransferRow &row : rows)
         out.append(snapshot(row));
@@ -215,6 +260,7 @@ QFuture<NetworkResponse> TransferEngine::download(const QNetworkRequest &request
     TransferRow fresh = freshRow(request, identifier, destinationPath, config);
     fresh.partialPath = partialPathFor(fresh.destination);
     fresh.expectedSha256 = sha;
+    fresh.priority = options.priority;
     return submit(fresh, request, config);
 }
 
@@ -239,6 +285,7 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
     TransferRow fresh = freshRow(request, identifier, filePath, config);
     fresh.kind = TransferInfo::Kind::Upload;
     fresh.uploadSpec = options.serialize();
+    fresh.priority = options.priority;
     // Taken once, when the upload is first asked for; every attempt compares against it.
     fresh.fingerprint = FileOps::fingerprint(fresh.destination);
     // Where a large response body is kept, beside the store.
@@ -263,6 +310,8 @@ TransferRow TransferEngine::freshRow(const QNetworkRequest &request,
     for (const QByteArray &name : names) {
         if (!config.isSensitiveHeader(name))
             fresh.requestHeaders.append({name, request.rawHeader(name)});
+        else
+            fresh.needsCredentials = true;
     }
     return fresh;
 }
@@ -275,66 +324,165 @@ QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
     auto promise = std::make_shared<QPromise<NetworkResponse>>();
     promise->start();
     const QFuture<NetworkResponse> future = promise->future();
+    const auto answer = [&](const NetworkResponse &response) {
+        promise->addResult(response);
+        promise->finish();
+        return future;
+    };
 
-    if (TransferJob *job = m_jobs.value(identifier)) {
-        if (job->row().url != fresh.url || job->row().destination != fresh.destination
-            || job->row().kind != fresh.kind) {
-            promise->addResult(
-                    NetworkResponse::failure(identifier,
-                                             NetworkResponse::Error::IdentifierConflict,
-                                             QStringLiteral("'%1' is already transferring %2 "
-                                                            "with %3")
-                                                     .arg(identifier,
-                                                          job->row().url.toDisplayString(),
-                                                          job->row().destination)));
-            promise->finish();
-            return future;
+    const TransferJob *job = m_jobs.value(identifier);
+    const auto pending = m_pending.find(identifier);
+    if (job || pending != m_pending.end()) {
+        const TransferRow &known = job ? job->row() : pending->row;
+        if (known.url != fresh.url || known.destination != fresh.destination
+            || known.kind != fresh.kind) {
+            return answer(NetworkResponse::failure(
+                    identifier,
+                    NetworkResponse::Error::IdentifierConflict,
+                    QStringLiteral("'%1' is already transferring %2 with %3")
+                            .arg(identifier, known.url.toDisplayString(), known.destination)));
         }
-        m_promises[identifier].append(promise); // join the running transfer
+        // The app's own request beats the one restored from the store: it has credentials.
+        if (pending != m_pending.end()) {
+            pending->request = request;
+            pending->config = config;
+            pending->storedRequest = false;
+        }
+        m_promises[identifier].append(promise); // join it
         return future;
     }
 
     TransferRow row;
-    const auto claim = m_store.claim(
-            fresh,
-            myLease(),
-            config.leaseTimeout().count(),
-            [this](const Lease &l) { return ownerIsDead(l); },
-            &row);
-    switch (claim) {
+    switch (m_store.enqueue(fresh, &row)) {
     case TransferStore::Claim::Error:
-        promise->addResult(NetworkResponse::failure(identifier,
-                                                    NetworkResponse::Error::StoreError,
-                                                    QStringLiteral("Cannot write the transfer "
-                                                                   "store %1")
-                                                            .arg(m_store.path())));
-        promise->finish();
-        return future;
+        return answer(NetworkResponse::failure(
+                identifier,
+                NetworkResponse::Error::StoreError,
+                QStringLiteral("Cannot write the transfer store %1").arg(m_store.path())));
     case TransferStore::Claim::Conflict:
-        promise->addResult(NetworkResponse::failure(
+        return answer(NetworkResponse::failure(
                 identifier,
                 NetworkResponse::Error::IdentifierConflict,
                 QStringLiteral("'%1' is already used for %2 with %3; forget() it first")
                         .arg(identifier, row.url.toDisplayString(), row.destination)));
-        promise->finish();
-        return future;
     case TransferStore::Claim::Finished:
-        promise->addResult(*row.result); // the kept result, without the network
-        promise->finish();
-        return future;
-    case TransferStore::Claim::HeldByOther:
-        qCInfo(lcEngine) << identifier << "is owned by another process; waiting for it";
-        m_promises[identifier].append(promise);
-        m_remote.insert(identifier, RemoteWait{request, config, fresh.kind});
-        if (!m_remotePoll.isActive())
-            m_remotePoll.start();
-        return future;
-    case TransferStore::Claim::Acquired:
+        return answer(*row.result); // the kept result, without the network
+    default:
         break;
     }
     m_promises[identifier].append(promise);
-    startJob(row, request, config);
+    if (row.paused || m_remote.contains(identifier)) {
+        waitRemotely(identifier, RemoteWait{request, config, row.kind});
+        return future;
+    }
+    enqueue(row, request, config);
     return future;
+}
+
+void TransferEngine::waitRemotely(const QString &identifier, const RemoteWait &wait)
+{
+    m_remote.insert(identifier, wait);
+    if (!m_remotePoll.isActive())
+        m_remotePoll.start();
+}
+
+void TransferEngine::enqueue(const TransferRow &row,
+                             const QNetworkRequest &request,
+                             const SessionConfiguration &config,
+                             bool storedRequest)
+{
+    m_pending.insert(row.identifier, Pending{row, request, config, storedRequest});
+    QueueEntry entry;
+    entry.identifier = row.identifier;
+    entry.priority = row.priority;
+    entry.seq = row.seq;
+    entry.host = TransferQueue::hostKey(row.url);
+    entry.needsNetwork = !TransferQueue::isLoopback(row.url);
+    if (row.state == TransferInfo::State::Waiting)
+        entry.dueAt = row.nextAttemptAt; // a restart must not retry early
+    m_queue.insert(entry);
+    schedulePump();
+    Q_EMIT stateChanged(row.kind,
+                        row.identifier,
+                        entry.needsNetwork && !networkAllowed()
+                                ? TransferInfo::State::WaitingForNetwork
+                                : TransferInfo::State::Queued);
+}
+
+void TransferEngine::schedulePump()
+{
+    if (m_pumpQueued)
+        return;
+    m_pumpQueued = true;
+    // Later in the event loop: transfers asked for together are ordered before any starts.
+    QMetaObject::invokeMethod(this, &TransferEngine::pump, Qt::QueuedConnection);
+}
+
+void TransferEngine::pump()
+{
+    m_pumpQueued = false;
+    m_dueTimer.stop();
+    TransferQueue::Limits limits;
+    limits.total = m_config.maximumConcurrentTransfers();
+    limits.perHost = m_config.maximumConcurrentTransfersPerHost();
+    limits.networkUp = networkAllowed();
+    const qint64 now = m_clock->nowMs();
+    while (const std::optional<QueueEntry> next = m_queue.takeNext(now, limits)) {
+        const QString id = next->identifier;
+        if (TransferJob *job = m_jobs.value(id)) {
+            m_queue.occupy(id, next->host);
+            Q_EMIT stateChanged(job->row().kind, id, TransferInfo::State::Running);
+            job->runAttempt();
+            continue;
+        }
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end())
+            continue;
+        const Pending p = it.value();
+        m_pending.erase(it);
+        TransferRow claimed;
+        const auto claim = m_store.claim(
+                p.row,
+                myLease(),
+                p.config.leaseTimeout().count(),
+                [this](const Lease &l) { return ownerIsDead(l); },
+                &claimed,
+                false);
+        const QNetworkRequest request = p.storedRequest ? storedRequest(claimed) : p.request;
+        switch (claim) {
+        case TransferStore::Claim::Acquired:
+            m_queue.occupy(id, next->host);
+            startJob(claimed, request, p.config);
+            break;
+        case TransferStore::Claim::HeldByOther:
+            qCInfo(lcEngine) << id << "is owned by another process; waiting for it";
+            waitRemotely(id, RemoteWait{request, p.config, p.row.kind});
+            break;
+        case TransferStore::Claim::Paused:
+            waitRemotely(id, RemoteWait{request, p.config, p.row.kind});
+            break;
+        case TransferStore::Claim::Finished:
+            resolve(claimed.kind, id, *claimed.result);
+            break;
+        case TransferStore::Claim::Missing: // canceled by another process meanwhile
+            resolve(p.row.kind,
+                    id,
+                    NetworkResponse::failure(id,
+                                             NetworkResponse::Error::Canceled,
+                                             QStringLiteral("The transfer was canceled")));
+            break;
+        default:
+            resolve(p.row.kind,
+                    id,
+                    NetworkResponse::failure(id,
+                                             NetworkResponse::Error::StoreError,
+                                             QStringLiteral("Cannot write the transfer store %1")
+                                                     .arg(m_store.path())));
+            break;
+        }
+    }
+    if (const qint64 due = m_queue.nextDueAt(now))
+        m_dueTimer.start(int(qBound<qint64>(0, due - now, qint64(std::numeric_limits<int>::max()))));
 }
 
 void TransferEngine::startJob(const TransferRow &row,
@@ -353,13 +501,54 @@ void TransferEngine::startJob(const TransferRow &row,
     const QString id = row.identifier;
     const TransferInfo::Kind kind = row.kind;
     connect(job, &TransferJob::progress, this, [this, id, kind](qint64 done, qint64 total) {
-        Q_EMIT progress(kind, id, done, total);
+        onJobProgress(kind, id, done, total);
     });
     connect(job, &TransferJob::finished, this, [this, job](const NetworkResponse &response) {
         onJobFinished(job, response);
     });
+    if (!m_pauseWatch.isActive())
+        m_pauseWatch.start();
     Q_EMIT pendingChanged();
+    Q_EMIT stateChanged(kind, id, TransferInfo::State::Running);
     job->start();
+}
+
+void TransferEngine::jobWaiting(TransferJob *job)
+{
+    m_queue.release(job->identifier());
+    m_meters.remove(job->identifier());
+    schedulePump();
+    Q_EMIT stateChanged(job->row().kind, job->identifier(), TransferInfo::State::Waiting);
+}
+
+void TransferEngine::jobDue(TransferJob *job)
+{
+    const TransferRow &row = job->row();
+    QueueEntry entry;
+    entry.identifier = row.identifier;
+    entry.priority = row.priority;
+    entry.seq = row.seq;
+    entry.host = TransferQueue::hostKey(row.url);
+    entry.needsNetwork = !TransferQueue::isLoopback(row.url);
+    m_queue.insert(entry);
+    schedulePump();
+}
+
+void TransferEngine::onJobProgress(TransferInfo::Kind kind,
+                                   const QString &identifier,
+                                   qint64 done,
+                                   qint64 total)
+{
+    Meter &m = m_meters[identifier];
+    const qint64 now = m_clock->nowMs();
+    m.speed.sample(now, done);
+    m.total = total;
+    const bool last = total >= 0 && done >= total;
+    // A UI redraws at most ten times a second per transfer; the last one always arrives.
+    if (!last && m.lastEmitMs >= 0 && now - m.lastEmitMs < kProgressIntervalMs)
+        return;
+    m.lastEmitMs = now;
+    Q_EMIT progress(kind, identifier, done, total);
 }
 
 void TransferEngine::onJobFinished(TransferJob *job, const NetworkResponse &response)
@@ -367,10 +556,17 @@ void TransferEngine::onJobFinished(TransferJob *job, const NetworkResponse &resp
     const QString identifier = job->identifier();
     const TransferInfo::Kind kind = job->row().kind;
     m_jobs.remove(identifier);
+    m_queue.release(identifier);
+    m_queue.remove(identifier);
+    m_meters.remove(identifier);
     job->deleteLater();
     m_store.releaseLease(identifier, m_ownerToken);
+    if (m_jobs.isEmpty())
+        m_pauseWatch.stop();
+    schedulePump();
     resolve(kind, identifier, response);
     Q_EMIT pendingChanged();
+    Q_EMIT stateChanged(kind, identifier, TransferInfo::State::Finished);
 }
 
 void TransferEngine::resolve(TransferInfo::Kind kind,
@@ -385,137 +581,6 @@ void TransferEngine::resolve(TransferInfo::Kind kind,
         p->finish();
     }
     Q_EMIT finished(kind, identifier, response);
-}
-
-QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
-                                                const SessionConfiguration &config)
-{
-    if (!m_store.isOpen())
-        return ready(NetworkResponse::failure(
-                identifier, NetworkResponse::Error::StoreError, m_store.errorString()));
-    const std::optional<TransferRow> row = m_store.find(identifier);
-    if (!row)
-        return ready(NetworkResponse::failure(
-                identifier,
-                NetworkResponse::Error::InvalidIdentifier,
-                QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
-    const QNetworkRequest request = storedRequest(*row);
-    if (row->kind == TransferInfo::Kind::Upload)
-        return upload(request,
-                      row->destination,
-                      identifier,
-                      UploadOptions::deserialize(row->uploadSpec),
-                      config);
-    DownloadOptions options;
-    options.expectedSha256 = row->expectedSha256;
-    return download(request, identifier, row->destination, options, config);
-}
-
-QNetworkRequest TransferEngine::storedRequest(const TransferRow &row)
-{
-    QNetworkRequest request(row.url);
-    for (const auto &h : row.requestHeaders)
-        request.setRawHeader(h.first, h.second);
-    return request;
-}
-
-bool TransferEngine::forget(const QString &identifier)
-{
-    const std::optional<TransferRow> row = m_store.find(identifier);
-    if (!row || row->state != TransferInfo::State::Finished)
-        return false;
-    if (!m_store.remove(identifier))
-        return false;
-    QFile::remove(row->partialPath); // a Retry result may have left bytes behind
-    Q_EMIT pendingChanged();
-    return true;
-}
-
-bool TransferEngine::cancel(const QString &identifier)
-{
-    const std::optional<TransferRow> row = m_store.find(identifier);
-    if (!row || row->state == TransferInfo::State::Finished)
-        return false;
-    // A tus upload also asks its server to delete what it has (termination).
-    const bool tus = row->kind == TransferInfo::Kind::Upload && !row->remoteUrl.isEmpty();
-    TransferJob *job = m_jobs.take(identifier);
-    // The app's headers when this process runs the upload, else those the store kept.
-    const QNetworkRequest terminationBase = !tus  ? QNetworkRequest()
-                                            : job ? job->requestFor(row->remoteUrl)
-                                                  : storedRequest(*row);
-    if (job) {
-        job->disconnect(this);
-        job->cancel(); // its PATCH is aborted before the DELETE goes out
-        job->deleteLater();
-    }
-    if (tus)
-        terminate(identifier, terminationBase, row->remoteUrl);
-    // Another owning process notices at its next checkpoint that the row is gone.
-    m_store.remove(identifier);
-    QFile::remove(row->partialPath);
-    const NetworkResponse r = NetworkResponse::failure(identifier,
-                                                       NetworkResponse::Error::Canceled,
-                                                       QStringLiteral("The transfer was canceled"));
-    resolve(row->kind, identifier, r);
-    Q_EMIT pendingChanged();
-    return true;
-}
-
-void TransferEngine::terminate(const QString &identifier,
-                               const QNetworkRequest &base,
-                               const QUrl &uploadUrl)
-{
-    QNetworkReply *reply
-            = m_network->deleteResource(TusUploadJob::terminationRequest(base, uploadUrl));
-    connect(reply, &QNetworkReply::finished, this, [this, reply, identifier] {
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        reply->deleteLater();
-        // 404 and 410: the server had already dropped it, which is what was asked for.
-        const bool acknowledged = (status >= 200 && status < 300) || status == 404 || status == 410;
-        qCInfo(lcEngine) << identifier << "termination answered" << status;
-        Q_EMIT terminated(identifier, acknowledged);
-    });
-}
-
-void TransferEngine::pollRemote()
-{
-    const QStringList ids = m_remote.keys();
-    for (const QString &id : ids) {
-        const std::optional<TransferRow> row = m_store.find(id);
-        if (!row) {
-            resolve(m_remote.value(id).kind,
-                    id,
-                    NetworkResponse::failure(id,
-                                             NetworkResponse::Error::Canceled,
-                                             QStringLiteral("The transfer was canceled")));
-            continue;
-        }
-        if (row->state == TransferInfo::State::Finished && row->result) {
-            resolve(row->kind, id, *row->result);
-            continue;
-        }
-        if (m_remoteProgress.value(id, -1) != row->durableOffset) {
-            m_remoteProgress.insert(id, row->durableOffset);
-            Q_EMIT progress(row->kind, id, row->durableOffset, row->total);
-        }
-        const RemoteWait wait = m_remote.value(id);
-        TransferRow fresh = *row;
-        TransferRow claimed;
-        const auto claim = m_store.claim(
-                fresh,
-                myLease(),
-                wait.config.leaseTimeout().count(),
-                [this](const Lease &l) { return ownerIsDead(l); },
-                &claimed);
-        if (claim == TransferStore::Claim::Acquired) {
-            qCInfo(lcEngine) << id << "the owner is gone; taking over";
-            m_remote.remove(id);
-            m_remoteProgress.remove(id);
-            startJob(claimed, wait.request, wait.config);
-        }
-    }
-    if (m_remote.isEmpty())
-        m_remotePoll.stop();
 }
 
 } // namespace Background

@@ -7,6 +7,8 @@
 #include "downloader.h"
 #include "networkresponse.h"
 #include "sessionconfiguration.h"
+#include "speedmeter.h"
+#include "transferqueue.h"
 #include "transferstore.h"
 #include "uploadoptions.h"
 
@@ -24,6 +26,7 @@ class QNetworkAccessManager;
 namespace Background {
 
 class Clock;
+class Reachability;
 class TransferJob;
 
 class BACKGROUND_AUTOTEST_EXPORT TransferEngine : public QObject
@@ -38,6 +41,11 @@ public:
     QNetworkAccessManager *network() const { return m_network; }
     Clock *clock() const { return m_clock; }
     void setClock(Clock *clock); // for tests; not owned, must outlive the engine's use of it
+    Reachability *reachability() const { return m_reachability; }
+    // For tests; not owned. Null goes back to the system's view.
+    void setReachability(Reachability *reachability);
+    // True when transfers that need the network may run now.
+    bool networkAllowed() const;
 
     QFuture<NetworkResponse> download(const QNetworkRequest &request,
                                       const QString &identifier,
@@ -52,9 +60,17 @@ public:
     QFuture<NetworkResponse> resume(const QString &identifier, const SessionConfiguration &config);
     bool forget(const QString &identifier);
     bool cancel(const QString &identifier);
+    bool pause(const QString &identifier);
+    int resumeAll(TransferInfo::Kind kind, const SessionConfiguration &config);
+    // Once per kind and engine, soon after: queue what is unfinished in the store.
+    void restoreOnStart(TransferInfo::Kind kind, const SessionConfiguration &config);
+
+    // For jobs: a job waiting to retry gives its slot back, and asks for one when due.
+    void jobWaiting(TransferJob *job);
+    void jobDue(TransferJob *job);
 
     // Snapshots as callers should see them: a row left "running" by a dead owner is queued.
-    QList<TransferInfo> transfers();
+    QList<TransferInfo> transfers(std::optional<TransferInfo::Kind> kind = std::nullopt);
     std::optional<TransferInfo> transfer(const QString &identifier);
 
 Q_SIGNALS:
@@ -67,6 +83,9 @@ Q_SIGNALS:
                   const QString &identifier,
                   const Background::NetworkResponse &response);
     void pendingChanged();
+    void stateChanged(Background::TransferInfo::Kind kind,
+                      const QString &identifier,
+                      Background::TransferInfo::State state);
     // A canceled tus upload's DELETE is over: answered (acknowledged) or failed.
     void terminated(const QString &identifier, bool acknowledged);
 
@@ -79,6 +98,20 @@ private:
         QNetworkRequest request;
         SessionConfiguration config;
         TransferInfo::Kind kind;
+    };
+    // Queued here, not started yet (no lease).
+    struct Pending
+    {
+        TransferRow row; // enough to claim it: identifier, kind, url, destination, order
+        QNetworkRequest request;
+        SessionConfiguration config;
+        bool storedRequest = false; // restored: the request is built from the claimed row
+    };
+    struct Meter
+    {
+        SpeedMeter speed;
+        qint64 total = -1;
+        qint64 lastEmitMs = -1;
     };
 
     // Why a request cannot even be accepted: no store, a bad identifier or URL.
@@ -96,9 +129,24 @@ private:
     Lease myLease() const;
     TransferInfo snapshot(const TransferRow &row);
     bool ownerIsDead(const Lease &lease) const;
+    bool leaseIsLive(const Lease &lease) const;
+    void enqueue(const TransferRow &row,
+                 const QNetworkRequest &request,
+                 const SessionConfiguration &config,
+                 bool storedRequest = false);
+    void schedulePump();
+    void pump();
     void startJob(const TransferRow &row,
                   const QNetworkRequest &request,
                   const SessionConfiguration &config);
+    // Takes a transfer out of this process's hands, keeping its partial data: paused, or
+    // back in the queue while the network is away.
+    void suspend(const QString &identifier, TransferInfo::State why);
+    void waitRemotely(const QString &identifier, const RemoteWait &wait);
+    void restore(TransferInfo::Kind kind, const SessionConfiguration &config, bool withPaused);
+    void onNetworkChanged();
+    void watchPaused();
+    void onJobProgress(TransferInfo::Kind kind, const QString &identifier, qint64 done, qint64 total);
     void onJobFinished(TransferJob *job, const NetworkResponse &response);
     void
     resolve(TransferInfo::Kind kind, const QString &identifier, const NetworkResponse &response);
@@ -116,8 +164,17 @@ private:
     QHash<QString, QList<Promise>> m_promises;
     QHash<QString, RemoteWait> m_remote;
     QHash<QString, qint64> m_remoteProgress;
+    QHash<QString, Pending> m_pending;
+    QHash<QString, Meter> m_meters;
+    TransferQueue m_queue;
+    Reachability *m_reachability = nullptr;
+    Reachability *m_systemReachability = nullptr;
+    bool m_pumpQueued = false;
+    bool m_restored[2] = {false, false};
     QTimer m_heartbeat;
     QTimer m_remotePoll;
+    QTimer m_dueTimer;
+    QTimer m_pauseWatch;
 };
 
 } // namespace Background

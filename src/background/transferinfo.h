@@ -17,8 +17,18 @@ class BACKGROUND_EXPORT TransferInfo
 {
     Q_GADGET
 public:
-    enum class State { Queued, Running, Waiting, Finished };
+    // Appended values keep the numbers the store already holds.
+    enum class State {
+        Queued,            // waiting for a free slot (or for its owner, another process)
+        Running,           // an attempt is in flight
+        Waiting,           // waiting to retry until nextAttemptAt
+        Finished,          // the result is kept until forget()
+        Paused,            // by pause(); survives restarts until resume()
+        WaitingForNetwork, // the system reports no network (or only a metered one, if disallowed)
+    };
     Q_ENUM(State)
+    enum class Priority { Low, Normal, High };
+    Q_ENUM(Priority)
     enum class Kind { Download, Upload };
     Q_ENUM(Kind)
 
@@ -34,8 +44,15 @@ public:
     QDateTime nextAttemptAt; // invalid unless Waiting
     QString lastError;
     std::optional<NetworkResponse> result; // set when Finished
+    Priority priority = Priority::Normal;
+    // Smoothed over the last seconds; known only in the process running the transfer.
+    qint64 bytesPerSecond = 0; // 0 when unknown or idle
+    qint64 etaSeconds = -1;    // -1 when unknown
 
-    static QString stateName(State state); // "queued", "running", "waiting", "finished"
+    // "queued", "running", "waiting", "finished", "paused", "waiting-for-network"
+    static QString stateName(State state);
+    static QString priorityName(Priority priority); // "low", "normal", "high"
+    static std::optional<Priority> priorityFromName(const QString &name);
 };
 
 } // namespace Background

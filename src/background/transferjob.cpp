@@ -36,8 +36,17 @@ void TransferJob::start()
     if (m_row.state == TransferInfo::State::Waiting
         && m_row.nextAttemptAt > m_engine->clock()->nowMs()) {
         scheduleRetry(); // a restart must not retry before the persisted due time
+        m_engine->jobWaiting(this);
         return;
     }
+    beginAttempt();
+}
+
+void TransferJob::runAttempt()
+{
+    m_retryTimer.stop();
+    m_currentUrl = m_row.url;
+    m_redirects = 0;
     beginAttempt();
 }
 
@@ -112,6 +121,7 @@ void TransferJob::transient(NetworkResponse::Error error,
     qCInfo(lcEngine).noquote() << m_row.identifier << "transient:" << message << "- retry in"
                                << delay.count() << "ms";
     scheduleRetry();
+    m_engine->jobWaiting(this);
 }
 
 void TransferJob::scheduleRetry()
@@ -129,9 +139,7 @@ void TransferJob::checkDue()
         return;
     }
     m_retryTimer.stop();
-    m_currentUrl = m_row.url;
-    m_redirects = 0;
-    beginAttempt();
+    m_engine->jobDue(this); // the queue decides when it runs
 }
 
 // Failures before the server answered are final when retrying cannot help (refused, unknown

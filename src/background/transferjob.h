@@ -32,7 +32,13 @@ public:
     QString identifier() const { return m_row.identifier; }
     const TransferRow &row() const { return m_row; }
 
+    // The engine starts a job when the queue gives it a slot; a job waiting to retry gives the
+    // slot back (TransferEngine::jobWaiting) and asks again when due (jobDue).
     void start();
+    // The next attempt, once the queue gave the slot back.
+    void runAttempt();
+    const QNetworkRequest &request() const { return m_request; }
+    const SessionConfiguration &configuration() const { return m_config; }
     // The app's request for `url`, with sensitive headers dropped away from the home origin.
     QNetworkRequest requestFor(const QUrl &url) const;
     // Stops without a result (the engine is going away); the lease is released by the engine.

@@ -1,4 +1,5 @@
 #include "transferstore.h"
+#include "transferstore_transaction.h"
 
 #include "fileops.h"
 #include "logging.h"
@@ -58,7 +59,8 @@ const char kColumns[]
           "state, durable_offset, checkpoint_boot_id, total, etag, last_modified, "
           "attempts, counted_attempts, next_attempt_at, last_error, resumed_from, "
           "outcome, http_status, error, error_string, retry_after, response_headers, "
-          "bytes, kind, upload_spec, fingerprint, response_body, response_body_path, remote_url";
+          "bytes, kind, upload_spec, fingerprint, response_body, response_body_path, remote_url, "
+          "priority, paused, seq, needs_credentials";
 
 TransferRow rowFromQuery(const QSqlQuery &q)
 {
@@ -84,6 +86,10 @@ TransferRow rowFromQuery(const QSqlQuery &q)
     r.kind = TransferInfo::Kind(q.value(24).toInt());
     r.uploadSpec = q.value(25).toByteArray();
     r.fingerprint = q.value(26).toByteArray();
+    r.priority = TransferInfo::Priority(qBound(0, q.value(30).toInt(), 2));
+    r.paused = q.value(31).toBool();
+    r.seq = q.value(32).toLongLong();
+    r.needsCredentials = q.value(33).toBool();
     if (r.state == TransferInfo::State::Finished && !q.value(17).isNull()) {
         NetworkResponse res;
         res.setIdentifier(r.identifier);
@@ -109,6 +115,11 @@ TransferRow rowFromQuery(const QSqlQuery &q)
 
 } // namespace
 
+QLatin1String TransferStore::columns()
+{
+    return QLatin1String(kColumns);
+}
+
 TransferInfo TransferRow::toInfo() const
 {
     TransferInfo info;
@@ -117,7 +128,9 @@ TransferInfo TransferRow::toInfo() const
     info.url = url;
     info.localPath = destination;
     info.remoteUrl = remoteUrl;
-    info.state = state;
+    info.state = paused && state != TransferInfo::State::Finished ? TransferInfo::State::Paused
+                                                                   : state;
+    info.priority = priority;
     info.bytesReceived = result ? result->bytes() : durableOffset;
     info.bytesTotal = result && result->isSuccess() ? result->bytes() : total;
     info.attempts = attempts;
@@ -127,34 +140,6 @@ TransferInfo TransferRow::toInfo() const
     info.result = result;
     return info;
 }
-
-// Rolls back unless committed, so an early return can never leave a write half done.
-class TransferStore::Transaction
-{
-public:
-    explicit Transaction(TransferStore *store)
-        : m_store(store)
-    {
-        m_active = m_store->exec(QStringLiteral("BEGIN IMMEDIATE"));
-    }
-    ~Transaction()
-    {
-        if (m_active)
-            m_store->exec(QStringLiteral("ROLLBACK"));
-    }
-    bool isActive() const { return m_active; }
-    bool commit()
-    {
-        if (!m_active)
-            return false;
-        m_active = false;
-        return m_store->exec(QStringLiteral("COMMIT"));
-    }
-
-private:
-    TransferStore *m_store;
-    bool m_active = false;
-};
 
 TransferStore::TransferStore(const QString &path)
     : m_path(QFileInfo(path).absoluteFilePath())
@@ -266,117 +251,6 @@ bool TransferStore::open()
     return true;
 }
 
-bool TransferStore::migrate()
-{
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("Cannot read the schema version of %1").arg(m_path));
-    const int version = q.value(0).toInt();
-    q.finish();
-    if (version > SchemaVersion)
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("The transfer store %1 has schema version %2, newer than this "
-                                   "library's %3")
-                            .arg(m_path)
-                            .arg(version)
-                            .arg(SchemaVersion));
-    // Other programs set user_version too; only our tables and columns make it a store.
-    const auto isOurs = [&](const QString &columns) {
-        const bool ours = q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(columns))
-                          && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, "
-                                                   "heartbeat FROM leases LIMIT 0"));
-        q.finish();
-        return ours;
-    };
-    const QString firstColumns = QStringLiteral(
-            "identifier, url, destination, partial_path, state, durable_offset, attempts");
-    if (version > 0 && !isOurs(version == SchemaVersion ? QLatin1String(kColumns) : firstColumns)) {
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("%1 is an SQLite database of another application, not a "
-                                   "transfer store; it was left untouched")
-                            .arg(m_path));
-    }
-    if (version == SchemaVersion)
-        return true;
-    if (version == 0) {
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
-            return fail(NetworkResponse::Error::StoreError,
-                        QStringLiteral("Cannot read the transfer store %1").arg(m_path));
-        if (q.value(0).toInt() > 0)
-            return fail(NetworkResponse::Error::StoreError,
-                        QStringLiteral("%1 is an SQLite database of another application, not a "
-                                       "transfer store; it was left untouched")
-                                .arg(m_path));
-        q.finish();
-    }
-
-    // Step i takes the schema from version i to i + 1; all steps run in one transaction.
-    static const QList<QStringList> steps = {
-            {QStringLiteral("CREATE TABLE transfers ("
-                            " identifier TEXT PRIMARY KEY NOT NULL,"
-                            " url BLOB NOT NULL,"
-                            " destination TEXT NOT NULL,"
-                            " partial_path TEXT NOT NULL,"
-                            " request_headers BLOB NOT NULL DEFAULT '',"
-                            " expected_sha256 BLOB NOT NULL DEFAULT '',"
-                            " state INTEGER NOT NULL DEFAULT 0,"
-                            " durable_offset INTEGER NOT NULL DEFAULT 0,"
-                            " checkpoint_boot_id BLOB NOT NULL DEFAULT '',"
-                            " total INTEGER NOT NULL DEFAULT -1,"
-                            " etag BLOB NOT NULL DEFAULT '',"
-                            " last_modified BLOB NOT NULL DEFAULT '',"
-                            " attempts INTEGER NOT NULL DEFAULT 0,"
-                            " counted_attempts INTEGER NOT NULL DEFAULT 0,"
-                            " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
-                            " last_error TEXT NOT NULL DEFAULT '',"
-                            " resumed_from INTEGER NOT NULL DEFAULT 0,"
-                            " outcome INTEGER, http_status INTEGER, error INTEGER,"
-                            " error_string TEXT, retry_after INTEGER, response_headers BLOB,"
-                            " bytes INTEGER,"
-                            " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
-             QStringLiteral("CREATE TABLE leases ("
-                            " identifier TEXT PRIMARY KEY NOT NULL,"
-                            " owner_token TEXT NOT NULL,"
-                            " pid INTEGER NOT NULL,"
-                            " boot_id BLOB NOT NULL,"
-                            " started_at INTEGER NOT NULL,"
-                            " heartbeat INTEGER NOT NULL)")},
-            // 2: uploads
-            {QStringLiteral("ALTER TABLE transfers ADD COLUMN kind INTEGER NOT NULL DEFAULT 0"),
-             QStringLiteral(
-                     "ALTER TABLE transfers ADD COLUMN upload_spec BLOB NOT NULL DEFAULT ''"),
-             QStringLiteral(
-                     "ALTER TABLE transfers ADD COLUMN fingerprint BLOB NOT NULL DEFAULT ''"),
-             QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body BLOB"),
-             QStringLiteral("ALTER TABLE transfers ADD COLUMN response_body_path TEXT")},
-            // 3: tus uploads remember the upload URL the server created
-            {QStringLiteral(
-                    "ALTER TABLE transfers ADD COLUMN remote_url BLOB NOT NULL DEFAULT ''")},
-    };
-    static_assert(SchemaVersion == 3, "add a migration step");
-
-    Transaction tx(this);
-    if (!tx.isActive())
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("Cannot write the transfer store %1").arg(m_path));
-    bool ok = true;
-    for (int v = version; ok && v < SchemaVersion; ++v) {
-        for (const QString &sql : steps.at(v))
-            ok = ok && exec(sql);
-    }
-    ok = ok && exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
-    if (!ok || !tx.commit())
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("Cannot bring the schema of %1 from version %2 to %3")
-                            .arg(m_path)
-                            .arg(version)
-                            .arg(SchemaVersion));
-    qCDebug(lcStore) << "schema" << version << "->" << SchemaVersion << "in" << m_path;
-    return true;
-}
-
 std::optional<TransferRow> TransferStore::find(const QString &identifier)
 {
     if (!m_open)
@@ -450,50 +324,27 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
                                           const Lease &me,
                                           qint64 leaseTimeoutMs,
                                           const std::function<bool(const Lease &)> &ownerIsDead,
-                                          TransferRow *row)
+                                          TransferRow *row,
+                                          bool mayInsert)
 {
     if (!m_open)
         return Claim::Error;
     Transaction tx(this);
     if (!tx.isActive())
         return Claim::Error;
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    std::optional<TransferRow> existing = find(fresh.identifier);
-    if (!existing) {
-        QSqlQuery ins(db);
-        ins.prepare(
-                QStringLiteral("INSERT INTO transfers (identifier, url, destination, partial_path, "
-                               "request_headers, expected_sha256, state, created_at, updated_at, "
-                               "kind, upload_spec, fingerprint) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        const qint64 now = nowMs();
-        ins.addBindValue(fresh.identifier);
-        ins.addBindValue(fresh.url.toEncoded());
-        ins.addBindValue(fresh.destination);
-        ins.addBindValue(fresh.partialPath);
-        ins.addBindValue(notNull(encodeHeaders(fresh.requestHeaders)));
-        ins.addBindValue(notNull(fresh.expectedSha256));
-        ins.addBindValue(int(TransferInfo::State::Queued));
-        ins.addBindValue(now);
-        ins.addBindValue(now);
-        ins.addBindValue(int(fresh.kind));
-        ins.addBindValue(notNull(fresh.uploadSpec));
-        ins.addBindValue(notNull(fresh.fingerprint));
-        if (!ins.exec()) {
-            qCWarning(lcStore) << "insert failed:" << ins.lastError().text();
-            return Claim::Error;
-        }
-        existing = find(fresh.identifier);
-        if (!existing)
-            return Claim::Error;
-    }
+    std::optional<TransferRow> existing = mayInsert ? insertIfNew(fresh) : find(fresh.identifier);
+    if (!existing)
+        return mayInsert ? Claim::Error : Claim::Missing;
     *row = *existing;
     if (existing->url != fresh.url || existing->destination != fresh.destination
         || existing->kind != fresh.kind)
         return Claim::Conflict;
     if (existing->state == TransferInfo::State::Finished)
         return Claim::Finished;
+    if (existing->paused)
+        return Claim::Paused;
 
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (const std::optional<Lease> held = lease(fresh.identifier)) {
         const bool ours = held->ownerToken == me.ownerToken;
         const bool stale = me.heartbeat - held->heartbeat > leaseTimeoutMs;
@@ -515,6 +366,58 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
     if (!up.exec() || !tx.commit())
         return Claim::Error;
     return Claim::Acquired;
+}
+
+std::optional<TransferRow> TransferStore::insertIfNew(const TransferRow &fresh)
+{
+    if (std::optional<TransferRow> existing = find(fresh.identifier))
+        return existing;
+    QSqlQuery ins(QSqlDatabase::database(m_connectionName, false));
+    ins.prepare(QStringLiteral(
+            "INSERT INTO transfers (identifier, url, destination, partial_path, request_headers, "
+            "expected_sha256, state, created_at, updated_at, kind, upload_spec, fingerprint, "
+            "priority, needs_credentials, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM transfers))"));
+    const qint64 now = nowMs();
+    ins.addBindValue(fresh.identifier);
+    ins.addBindValue(fresh.url.toEncoded());
+    ins.addBindValue(fresh.destination);
+    ins.addBindValue(fresh.partialPath);
+    ins.addBindValue(notNull(encodeHeaders(fresh.requestHeaders)));
+    ins.addBindValue(notNull(fresh.expectedSha256));
+    ins.addBindValue(int(TransferInfo::State::Queued));
+    ins.addBindValue(now);
+    ins.addBindValue(now);
+    ins.addBindValue(int(fresh.kind));
+    ins.addBindValue(notNull(fresh.uploadSpec));
+    ins.addBindValue(notNull(fresh.fingerprint));
+    ins.addBindValue(int(fresh.priority));
+    ins.addBindValue(fresh.needsCredentials ? 1 : 0);
+    if (!ins.exec()) {
+        qCWarning(lcStore) << "insert failed:" << ins.lastError().text();
+        return std::nullopt;
+    }
+    return find(fresh.identifier);
+}
+
+TransferStore::Claim TransferStore::enqueue(const TransferRow &fresh, TransferRow *row)
+{
+    if (!m_open)
+        return Claim::Error;
+    Transaction tx(this);
+    if (!tx.isActive())
+        return Claim::Error;
+    const std::optional<TransferRow> existing = insertIfNew(fresh);
+    if (!existing || !tx.commit())
+        return Claim::Error;
+    *row = *existing;
+    if (existing->url != fresh.url || existing->destination != fresh.destination
+        || existing->kind != fresh.kind)
+        return Claim::Conflict;
+    if (existing->state == TransferInfo::State::Finished)
+        return Claim::Finished;
+    return existing->paused ? Claim::Paused : Claim::Queued;
 }
 
 bool TransferStore::heartbeat(const QString &ownerToken, qint64 now)

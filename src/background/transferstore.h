@@ -46,14 +46,31 @@ struct TransferRow
     QString lastError;
     qint64 resumedFrom = 0;
     std::optional<NetworkResponse> result;
+    TransferInfo::Priority priority = TransferInfo::Priority::Normal;
+    bool paused = false;
+    qint64 seq = 0;                // order of first request: first come, first served
+    bool needsCredentials = false; // sensitive headers were left out of requestHeaders
 
     TransferInfo toInfo() const;
+};
+
+// What the queue needs to know of an unfinished transfer to restore it.
+struct QueuedTransfer
+{
+    QString identifier;
+    QUrl url;
+    QString destination;
+    TransferInfo::Priority priority = TransferInfo::Priority::Normal;
+    qint64 seq = 0;
+    qint64 dueAt = 0; // ms since epoch, when waiting to retry
+    bool needsCredentials = false;
+    bool paused = false;
 };
 
 class BACKGROUND_AUTOTEST_EXPORT TransferStore
 {
 public:
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
 
     explicit TransferStore(const QString &path);
     ~TransferStore();
@@ -71,14 +88,28 @@ public:
     QList<TransferRow> all(std::optional<TransferInfo::Kind> kind = std::nullopt);
     QStringList unfinishedIdentifiers(TransferInfo::Kind kind);
 
-    enum class Claim { Acquired, HeldByOther, Finished, Conflict, Error };
+    enum class Claim { Acquired, HeldByOther, Finished, Conflict, Error, Paused, Queued, Missing };
+    // Inserts `fresh` if the identifier is new; no lease. Queued, Paused, Finished, Conflict or
+    // Error; `row` receives the stored row.
+    Claim enqueue(const TransferRow &fresh, TransferRow *row);
+    // Unfinished transfers of `kind` in first-come order, paused ones only if asked.
+    QList<QueuedTransfer> restorable(TransferInfo::Kind kind, bool withPaused = false);
+    // False when the row is missing or finished.
+    bool setPaused(const QString &identifier, bool paused);
+    // Transfers this owner runs that someone (maybe another process) has paused since.
+    QStringList pausedLeasedBy(const QString &ownerToken);
+    // Turns a kept Retry or Failed/DiskFull result back into a queued transfer that continues
+    // from its partial data. False for any other row.
+    bool reopen(const QString &identifier);
     // In one BEGIN IMMEDIATE transaction: insert `fresh` if the identifier is new, then take the
-    // lease when it is free, ours, stale or its owner is dead. `row` receives the stored row.
+    // lease when it is free, ours, stale or its owner is dead (not when paused). `row` receives
+    // the stored row.
     Claim claim(const TransferRow &fresh,
                 const Lease &me,
                 qint64 leaseTimeoutMs,
                 const std::function<bool(const Lease &)> &ownerIsDead,
-                TransferRow *row);
+                TransferRow *row,
+                bool mayInsert = true); // false: Missing when the row is gone
     std::optional<Lease> lease(const QString &identifier);
     bool heartbeat(const QString &ownerToken, qint64 now);
     bool releaseLease(const QString &identifier, const QString &ownerToken);
@@ -110,6 +141,8 @@ private:
     bool fail(NetworkResponse::Error error, const QString &message);
     bool exec(const QString &sql);
     bool migrate();
+    std::optional<TransferRow> insertIfNew(const TransferRow &fresh);
+    static QLatin1String columns();
     class Transaction;
 
     QString m_path;

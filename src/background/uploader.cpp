@@ -65,6 +65,11 @@ QStringList Uploader::pendingIdentifiers() const
     return d->engine->store().unfinishedIdentifiers(TransferInfo::Kind::Upload);
 }
 
+QList<TransferInfo> Uploader::transfers() const
+{
+    return d->engine->transfers(TransferInfo::Kind::Upload);
+}
+
 std::optional<TransferInfo> Uploader::transfer(const QString &identifier) const
 {
     return d->engine->transfer(identifier);
@@ -77,6 +82,14 @@ bool Uploader::forget(const QString &identifier)
 bool Uploader::cancel(const QString &identifier)
 {
     return d->engine->cancel(identifier);
+}
+bool Uploader::pause(const QString &identifier)
+{
+    return d->engine->pause(identifier);
+}
+int Uploader::resumeAll()
+{
+    return d->engine->resumeAll(TransferInfo::Kind::Upload, d->configuration);
 }
 
 } // namespace Background

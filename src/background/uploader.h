@@ -47,11 +47,13 @@ public:
                                              const QString &identifier,
                                              const UploadOptions &options);
 
-    // Continue an unfinished upload with the request the store remembers (without the
-    // sensitive headers). A finished one answers with its kept result.
+    // Continue an unfinished or paused upload with the request the store remembers (without the
+    // sensitive headers). A Retry result is dropped and the upload continues; any other
+    // finished one answers with its kept result.
     QFuture<NetworkResponse> resume(const QString &identifier);
 
     QStringList pendingIdentifiers() const;
+    QList<TransferInfo> transfers() const;
     std::optional<TransferInfo> transfer(const QString &identifier) const;
 
 public Q_SLOTS:
@@ -59,9 +61,16 @@ public Q_SLOTS:
     // Stops the upload and drops its record. A tus upload the server had created is also
     // deleted there (termination); terminated() reports when that request is over.
     bool cancel(const QString &identifier);
+    // Stop an unfinished upload until resume(); survives restarts. A plain HTTP upload starts
+    // again from its first byte, a tus upload continues from the server's offset.
+    bool pause(const QString &identifier);
+    // Continue every paused and unfinished upload of the store; returns how many.
+    int resumeAll();
 
 Q_SIGNALS:
+    // At most about 10 per second per transfer, and always at the end.
     void progress(const QString &identifier, qint64 bytesSent, qint64 bytesTotal);
+    void stateChanged(const QString &identifier, Background::TransferInfo::State state);
     void finished(const QString &identifier, const Background::NetworkResponse &response);
     void pendingIdentifiersChanged();
     // The DELETE that cancel() sent for a tus upload is over: the server confirmed it

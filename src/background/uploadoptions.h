@@ -1,6 +1,7 @@
 #pragma once
 
 #include "background_export.h"
+#include "transferinfo.h"
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
@@ -41,6 +42,9 @@ struct BACKGROUND_EXPORT UploadOptions
     // checksum extension with sha1. Costs one extra read of each chunk before it is sent.
     bool tusChecksum = false;
 
+    // Higher priorities start first; kept in its own column of the store, not serialized.
+    TransferInfo::Priority priority = TransferInfo::Priority::Normal;
+
     static QByteArray methodName(Method method); // "PUT", "POST", "PATCH"
 
     // Stored with the transfer so a restart sends the same body.
@@ -52,7 +56,7 @@ struct BACKGROUND_EXPORT UploadOptions
         return a.method == b.method && a.body == b.body && a.contentType == b.contentType
                && a.fileField == b.fileField && a.fileName == b.fileName && a.fields == b.fields
                && a.protocol == b.protocol && a.chunkSize == b.chunkSize
-               && a.tusChecksum == b.tusChecksum;
+               && a.tusChecksum == b.tusChecksum && a.priority == b.priority;
     }
 };
 

@@ -506,7 +506,8 @@ void tst_Downloader::deadOwnerIsTakenOver()
     }
     Downloader dl(h->config());
     auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
-    // Taken over in the call itself, not after some later poll.
+    // Taken over at the queue's next turn of the event loop, not after some later poll.
+    QCoreApplication::processEvents();
     QCOMPARE(stateOf(dl, kId), QStringLiteral("running"));
     BG_AWAIT(f);
     QVERIFY2(f.result().isSuccess(), describe(f.result()));
