@@ -143,6 +143,17 @@ void TransferEngine::setReachability(Reachability *reachability)
     onNetworkChanged();
 }
 
+void TransferEngine::setLoopbackNeedsNetwork(bool needs)
+{
+    m_loopbackNeedsNetwork = needs;
+    onNetworkChanged();
+}
+
+bool TransferEngine::needsNetwork(const QUrl &url) const
+{
+    return m_loopbackNeedsNetwork || !TransferQueue::isLoopback(url);
+}
+
 bool TransferEngine::networkAllowed() const
 {
     return m_reachability->isOnline()
@@ -183,8 +194,7 @@ TransferInfo TransferEngine::snapshot(const TransferRow &row)
         if (!held || !leaseIsLive(*held))
             info.state = TransferInfo::State::Queued; // the next call resumes it
     }
-    if (info.state == TransferInfo::State::Queued && !networkAllowed()
-        && !TransferQueue::isLoopback(row.url))
+    if (info.state == TransferInfo::State::Queued && !networkAllowed() && needsNetwork(row.url))
         info.state = TransferInfo::State::WaitingForNetwork;
     if (const auto m = m_meters.constFind(row.identifier); m != m_meters.constEnd()) {
         info.bytesReceived = qMax(info.bytesReceived, m->speed.bytes());
@@ -397,7 +407,7 @@ void TransferEngine::enqueue(const TransferRow &row,
     entry.priority = row.priority;
     entry.seq = row.seq;
     entry.host = TransferQueue::hostKey(row.url);
-    entry.needsNetwork = !TransferQueue::isLoopback(row.url);
+    entry.needsNetwork = needsNetwork(row.url);
     if (row.state == TransferInfo::State::Waiting)
         entry.dueAt = row.nextAttemptAt; // a restart must not retry early
     m_queue.insert(entry);
@@ -529,7 +539,7 @@ void TransferEngine::jobDue(TransferJob *job)
     entry.priority = row.priority;
     entry.seq = row.seq;
     entry.host = TransferQueue::hostKey(row.url);
-    entry.needsNetwork = !TransferQueue::isLoopback(row.url);
+    entry.needsNetwork = needsNetwork(row.url);
     m_queue.insert(entry);
     schedulePump();
 }

@@ -46,6 +46,10 @@ public:
     void setReachability(Reachability *reachability);
     // True when transfers that need the network may run now.
     bool networkAllowed() const;
+    // Loopback hosts work without a network, so they never wait for it; tests of the waiting
+    // itself, whose servers are all on loopback, turn that off.
+    void setLoopbackNeedsNetwork(bool needs);
+    bool needsNetwork(const QUrl &url) const;
 
     QFuture<NetworkResponse> download(const QNetworkRequest &request,
                                       const QString &identifier,
@@ -170,6 +174,7 @@ private:
     Reachability *m_reachability = nullptr;
     Reachability *m_systemReachability = nullptr;
     bool m_pumpQueued = false;
+    bool m_loopbackNeedsNetwork = false;
     bool m_restored[2] = {false, false};
     QTimer m_heartbeat;
     QTimer m_remotePoll;

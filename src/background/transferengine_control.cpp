@@ -208,7 +208,7 @@ void TransferEngine::onNetworkChanged()
         const QStringList running = m_jobs.keys();
         for (const QString &id : running) {
             const TransferJob *job = m_jobs.value(id);
-            if (m_queue.isRunning(id) && !TransferQueue::isLoopback(job->row().url))
+            if (m_queue.isRunning(id) && needsNetwork(job->row().url))
                 suspend(id, TransferInfo::State::WaitingForNetwork);
         }
     }
