@@ -19,4 +19,13 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy
 export QT_QPA_PLATFORM=offscreen
 # The integration tests fail instead of skipping when their server is missing.
 export BACKGROUND_REQUIRE_INTEGRATION=1
+# A really full disk for tst_diskspace, where this machine lets us mount a small tmpfs (root);
+# elsewhere that one case skips and the file size limit case still covers a failing write.
+small_volume=$(mktemp -d)
+if mount -t tmpfs -o size=4m bg-small-volume "$small_volume" 2>/dev/null; then
+    export BACKGROUND_TEST_SMALL_VOLUME=$small_volume
+    trap 'umount "$small_volume"; rmdir "$small_volume"' EXIT
+else
+    rmdir "$small_volume"
+fi
 ctest --test-dir build --output-on-failure --timeout 600 "$@"

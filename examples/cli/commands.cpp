@@ -10,6 +10,7 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QFileInfo>
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QSet>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkRequest>
 
@@ -56,9 +57,17 @@ namespace {
 struct Pending
 {
     QFuture<NetworkResponse> future;
+    QString identifier;
     TransferInfo::Kind kind = TransferInfo::Kind::Download;
     QString localPath; // the source of an upload
 };
+
+// Transfers not running here are checked for a pause from elsewhere a few at a time, so a long
+// --input list costs a few store reads a second, not one per transfer each time.
+constexpr int kPausePollMs = 500;
+constexpr int kPauseChecksPerPoll = 8;
+// How long `pause` waits for another process to let go (as `cancel` waits for a tus DELETE).
+constexpr int kPauseWaitMs = 20000;
 
 void report(Clients &c,
             const NetworkResponse &r,
@@ -76,10 +85,26 @@ void report(Clients &c,
     printLine(o.json ? jsonLine(responseJson(r)) : responseLine(r));
 }
 
-// Waits for every future, printing each result as it arrives. Returns the worst status.
+// A transfer this process waits for that was paused (by `bgtransfer pause`, maybe from another
+// process): it will not finish here, so it is reported and no longer waited for.
+void reportPaused(const TransferInfo &t, const Options &o)
+{
+    printLine(o.json ? jsonLine(transferJson(t)) : pausedLine(t));
+}
+
+// Waits for every future, printing each result as it arrives, until each has finished or was
+// paused. Returns the worst status.
 int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options &o)
 {
     ProgressBar bar(!o.json && ProgressBar::stderrIsTerminal());
+    if (bar.isEnabled()) {
+        bar.setSpeedSource([&clients](const QString &id) -> std::optional<ProgressBar::Speed> {
+            const std::optional<TransferInfo> t = clients.downloader.transfer(id);
+            if (!t)
+                return std::nullopt;
+            return ProgressBar::Speed{t->bytesPerSecond, t->etaSeconds};
+        });
+    }
     QEventLoop loop;
     QObject context; // ends the connections before `bar` goes away
     const auto onProgress
@@ -88,14 +113,68 @@ int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options
     QObject::connect(&clients.uploader, &Uploader::progress, &context, onProgress);
 
     int worst = ExitSuccess;
-    qsizetype remaining = futures.size();
-    QList<NetworkResponse> problems;
+    QSet<QString> open; // neither finished nor paused yet
+    for (const Pending &pending : futures)
+        open.insert(pending.identifier);
+    QSet<QString> runningHere;
+    QStringList problems; // "ID (outcome)"
+    QString lastProblem;  // the whole message, for a single problem
     QString inputError;
     int interruptedBy = 0;
     SignalWatch signalWatch([&](int signal) {
         interruptedBy = signal;
         loop.quit();
     });
+    const auto done = [&](const QString &id, int code) {
+        open.remove(id);
+        bar.remove(id);
+        bar.clear();
+        worst = worseExitCode(worst, code);
+        if (open.isEmpty())
+            loop.quit();
+    };
+    const auto checkPaused = [&](const QString &id) {
+        if (!open.contains(id))
+            return;
+        const std::optional<TransferInfo> t = clients.downloader.transfer(id);
+        if (!t || t->state != TransferInfo::State::Paused)
+            return;
+        bar.clear();
+        reportPaused(*t, o);
+        problems.append(QStringLiteral("%1 (paused)").arg(id));
+        lastProblem = QStringLiteral("%1 was paused; 'bgtransfer resume %1' continues it").arg(id);
+        done(id, ExitPaused);
+    };
+    // A transfer running here hears of its pause at once; one still queued (here or in another
+    // process) is found paused by the poll below.
+    const auto onState = [&](const QString &id, TransferInfo::State state) {
+        if (state == TransferInfo::State::Running)
+            runningHere.insert(id);
+        else
+            runningHere.remove(id);
+        if (state == TransferInfo::State::Paused)
+            checkPaused(id);
+    };
+    QObject::connect(&clients.downloader, &Downloader::stateChanged, &context, onState);
+    QObject::connect(&clients.uploader, &Uploader::stateChanged, &context, onState);
+    QStringList order; // round robin over the transfers
+    for (const Pending &pending : futures)
+        order.append(pending.identifier);
+    qsizetype cursor = 0;
+    const auto checkSome = [&] {
+        int checked = 0;
+        for (qsizetype n = 0; n < order.size() && checked < kPauseChecksPerPoll; ++n) {
+            const QString id = order.at(cursor);
+            cursor = (cursor + 1) % order.size();
+            if (open.contains(id) && !runningHere.contains(id)) {
+                ++checked;
+                checkPaused(id);
+            }
+        }
+    };
+    QTimer pausePoll;
+    pausePoll.setInterval(kPausePollMs);
+    QObject::connect(&pausePoll, &QTimer::timeout, &context, checkSome);
 
     std::vector<std::unique_ptr<QFutureWatcher<NetworkResponse>>> watchers;
     for (const Pending &pending : futures) {
@@ -103,10 +182,15 @@ int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options
         QFutureWatcher<NetworkResponse> *w = watcher.get();
         const TransferInfo::Kind kind = pending.kind;
         const QString localPath = pending.localPath;
+        const QString id = pending.identifier;
         QObject::connect(
-                w, &QFutureWatcher<NetworkResponse>::finished, &context, [&, w, kind, localPath] {
+                w,
+                &QFutureWatcher<NetworkResponse>::finished,
+                &context,
+                [&, w, kind, localPath, id] {
+                    if (!open.contains(id))
+                        return; // reported as paused already
                     const NetworkResponse r = w->result();
-                    bar.remove(r.identifier());
                     bar.clear();
                     const int code = exitCodeFor(r);
                     if (isInputError(r) || r.error() == NetworkResponse::Error::StoreError) {
@@ -114,18 +198,24 @@ int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options
                         inputError = responseProblem(r);
                     } else {
                         report(clients, r, kind, localPath, o);
-                        if (code != ExitSuccess)
-                            problems.append(r);
+                        if (code != ExitSuccess) {
+                            problems.append(QStringLiteral("%1 (%2)").arg(
+                                    r.identifier(), NetworkResponse::outcomeName(r.outcome())));
+                            lastProblem = responseProblem(r);
+                        }
                     }
-                    worst = worseExitCode(worst, code);
-                    if (--remaining == 0)
-                        loop.quit();
+                    done(id, code);
                 });
         w->setFuture(pending.future);
         watchers.push_back(std::move(watcher));
     }
-    if (remaining > 0)
+    // One asked for while paused waits for a resume that this process will not see coming.
+    checkSome();
+    if (!open.isEmpty()) {
+        pausePoll.start();
         loop.exec();
+    }
+    pausePoll.stop();
     bar.clear();
 
     if (interruptedBy != 0)
@@ -134,12 +224,9 @@ int waitAndReport(Clients &clients, const QList<Pending> &futures, const Options
     if (!inputError.isEmpty() && problems.isEmpty())
         return fail(worst, inputError);
     if (problems.size() == 1 && inputError.isEmpty())
-        return fail(worst, responseProblem(problems.first()));
+        return fail(worst, lastProblem);
     if (worst != ExitSuccess) {
-        QStringList names;
-        for (const NetworkResponse &r : std::as_const(problems))
-            names.append(QStringLiteral("%1 (%2)").arg(r.identifier(),
-                                                       NetworkResponse::outcomeName(r.outcome())));
+        QStringList names = problems;
         if (!inputError.isEmpty())
             names.append(inputError);
         return fail(worst,
@@ -184,12 +271,35 @@ int runDownload(Clients &c, const Options &o)
 {
     Background::DownloadOptions options;
     options.expectedSha256 = o.sha256;
-    return waitAndReport(
-            c,
-            {{c.downloader.networkResponse(requestFor(o), o.identifier, o.output, options),
-              TransferInfo::Kind::Download,
-              o.output}},
-            o);
+    options.priority = o.priority;
+    if (o.inputPath.isEmpty()) {
+        return waitAndReport(
+                c,
+                {{c.downloader.networkResponse(requestFor(o), o.identifier, o.output, options),
+                  o.identifier,
+                  TransferInfo::Kind::Download,
+                  o.output}},
+                o);
+    }
+    // All in one event-loop turn, so the queue orders them before any starts.
+    QList<Pending> futures;
+    futures.reserve(o.inputs.size());
+    for (const InputEntry &entry : o.inputs) {
+        QNetworkRequest request{QUrl(entry.url)};
+        for (const auto &header : o.headers)
+            request.setRawHeader(header.first, header.second);
+        futures.append(
+                {c.downloader.networkResponse(request, entry.identifier, entry.output, options),
+                 entry.identifier,
+                 TransferInfo::Kind::Download,
+                 entry.output});
+    }
+    if (futures.isEmpty()) {
+        if (!o.json)
+            printLine(QStringLiteral("nothing to download"));
+        return ExitSuccess;
+    }
+    return waitAndReport(c, futures, o);
 }
 
 int runUpload(Clients &c, const Options &o)
@@ -197,6 +307,7 @@ int runUpload(Clients &c, const Options &o)
     Background::UploadOptions options;
     options.method = methodFor(o.method);
     options.contentType = o.contentType;
+    options.priority = o.priority;
     if (o.tus) {
         options.protocol = Background::UploadOptions::Protocol::Tus;
         options.chunkSize = o.chunkSize;
@@ -209,6 +320,7 @@ int runUpload(Clients &c, const Options &o)
     }
     return waitAndReport(c,
                          {{c.uploader.networkResponse(requestFor(o), o.file, o.identifier, options),
+                           o.identifier,
                            TransferInfo::Kind::Upload,
                            QFileInfo(o.file).absoluteFilePath()}},
                          o);
@@ -217,15 +329,37 @@ int runUpload(Clients &c, const Options &o)
 int runResume(Clients &c, const Options &o)
 {
     QList<Pending> futures;
+    if (!o.identifier.isEmpty()) {
+        const std::optional<TransferInfo> t = c.downloader.transfer(o.identifier);
+        if (!t)
+            return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
+        // Unpauses it; a kept Retry or DiskFull result is reopened, any other one is reported.
+        if (t->kind == TransferInfo::Kind::Upload)
+            futures.append({c.uploader.resume(o.identifier),
+                            o.identifier,
+                            TransferInfo::Kind::Upload,
+                            t->localPath});
+        else
+            futures.append({c.downloader.resume(o.identifier),
+                            o.identifier,
+                            TransferInfo::Kind::Download,
+                            QString()});
+        return waitAndReport(c, futures, o);
+    }
+    // Unpause everything, then wait for each unfinished transfer (resume() joins the queued one).
+    c.downloader.resumeAll();
+    c.uploader.resumeAll();
     const QStringList downloads = c.downloader.pendingIdentifiers();
     for (const QString &id : downloads)
-        futures.append({c.downloader.resume(id), TransferInfo::Kind::Download, QString()});
+        futures.append({c.downloader.resume(id), id, TransferInfo::Kind::Download, QString()});
     // Each client answers for its own kind, so an upload's progress reaches the bar.
     const QStringList uploads = c.uploader.pendingIdentifiers();
     for (const QString &id : uploads) {
         const std::optional<TransferInfo> t = c.uploader.transfer(id);
-        futures.append(
-                {c.uploader.resume(id), TransferInfo::Kind::Upload, t ? t->localPath : QString()});
+        futures.append({c.uploader.resume(id),
+                        id,
+                        TransferInfo::Kind::Upload,
+                        t ? t->localPath : QString()});
     }
     if (futures.isEmpty()) {
         if (!o.json)
@@ -235,6 +369,65 @@ int runResume(Clients &c, const Options &o)
     const int code = waitAndReport(c, futures, o);
     // A transfer that vanished meanwhile (canceled elsewhere) is not bad input to `resume`.
     return code == ExitBadInput ? ExitFailed : code;
+}
+
+int runPause(Clients &c, const Options &o)
+{
+    const std::optional<TransferInfo> before = c.downloader.transfer(o.identifier);
+    if (!before)
+        return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
+    const QString finished = QStringLiteral("'%1' is finished; there is nothing to pause");
+    if (before->result)
+        return fail(ExitBadInput, finished.arg(o.identifier));
+    const bool paused = before->kind == TransferInfo::Kind::Upload
+                                ? c.uploader.pause(o.identifier)
+                                : c.downloader.pause(o.identifier);
+    std::optional<TransferInfo> t = c.downloader.transfer(o.identifier);
+    if (!t)
+        return fail(ExitBadInput, unknownIdentifier(c, o.identifier)); // canceled meanwhile
+    if (t->result)
+        return fail(ExitBadInput, finished.arg(o.identifier));
+    if (!paused)
+        return fail(ExitFailed,
+                    QStringLiteral("cannot pause '%1' in %2").arg(o.identifier, storePath(c)));
+
+    // Paused, but a live process still runs it until it notices (within a second) and lets go.
+    const bool elsewhere = t->state != TransferInfo::State::Paused;
+    if (elsewhere) {
+        QEventLoop loop;
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+            t = c.downloader.transfer(o.identifier);
+            if (!t || t->result || t->state == TransferInfo::State::Paused)
+                loop.quit();
+        });
+        poll.start(100);
+        QTimer::singleShot(kPauseWaitMs, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (!t)
+            return fail(ExitBadInput, unknownIdentifier(c, o.identifier));
+        if (t->result)
+            return fail(
+                    ExitBadInput,
+                    QStringLiteral("'%1' finished before it could be paused").arg(o.identifier));
+        if (t->state != TransferInfo::State::Paused) // paused all the same: a warning
+            return fail(ExitSuccess,
+                        QStringLiteral("paused '%1', but the process running it did not let go "
+                                       "within %2 s; it stops when it notices")
+                                .arg(o.identifier)
+                                .arg(kPauseWaitMs / 1000));
+    }
+    if (o.json) {
+        QJsonObject json = transferJson(*t);
+        json.insert(QStringLiteral("stoppedElsewhere"), elsewhere);
+        printLine(jsonLine(json));
+    } else {
+        QString line = pausedLine(*t);
+        if (elsewhere)
+            line += QStringLiteral("; the process running it has let go");
+        printLine(line);
+    }
+    return ExitSuccess;
 }
 
 int runList(Clients &c, const Options &o)
@@ -296,15 +489,12 @@ int runCancel(Clients &c, const Options &o)
     // A tus upload's server is asked to delete it too; wait for that answer, bounded.
     QEventLoop loop;
     bool acknowledged = false;
-    QObject::connect(&c.uploader,
-                     &Uploader::terminated,
-                     &loop,
-                     [&](const QString &id, bool ok) {
-                         if (id != o.identifier)
-                             return;
-                         acknowledged = ok;
-                         loop.quit();
-                     });
+    QObject::connect(&c.uploader, &Uploader::terminated, &loop, [&](const QString &id, bool ok) {
+        if (id != o.identifier)
+            return;
+        acknowledged = ok;
+        loop.quit();
+    });
     const bool canceled = t->kind == TransferInfo::Kind::Upload ? c.uploader.cancel(o.identifier)
                                                                 : c.downloader.cancel(o.identifier);
     if (!canceled)

@@ -25,6 +25,7 @@ int runResult(Clients &clients, const Options &options);
 int runForget(Clients &clients, const Options &options);
 int runCancel(Clients &clients, const Options &options);
 int runResume(Clients &clients, const Options &options);
+int runPause(Clients &clients, const Options &options);
 
 void printLine(const QString &line);            // stdout
 int fail(int exitCode, const QString &message); // stderr, "bgtransfer: " prefixed

@@ -21,10 +21,12 @@ int severity(int exitCode)
         return 1;
     case ExitRetry:
         return 2;
-    case ExitFailed:
+    case ExitPaused: // no result yet, but nothing went wrong either
         return 3;
+    case ExitFailed:
+        return 4;
     default:
-        return 4; // usage, bad input, interrupted: worse than any outcome
+        return 5; // usage, bad input, interrupted: worse than any outcome
     }
 }
 
@@ -147,9 +149,8 @@ QString responseLine(const NetworkResponse &r)
     return line;
 }
 
-QJsonObject uploadResponseJson(const NetworkResponse &r,
-                               const QString &source,
-                               const QUrl &uploadUrl)
+QJsonObject
+uploadResponseJson(const NetworkResponse &r, const QString &source, const QUrl &uploadUrl)
 {
     QJsonObject o = responseJson(r);
     if (!uploadUrl.isEmpty())
@@ -201,11 +202,16 @@ QJsonObject transferJson(const TransferInfo &t)
     o.insert(QStringLiteral("kind"),
              upload ? QStringLiteral("upload") : QStringLiteral("download"));
     o.insert(QStringLiteral("state"), TransferInfo::stateName(t.state));
+    o.insert(QStringLiteral("priority"), TransferInfo::priorityName(t.priority));
     o.insert(QStringLiteral("url"), t.url.toString(QUrl::FullyEncoded));
     // Where a download writes to, where an upload reads from.
     o.insert(QStringLiteral("file"), t.localPath);
     o.insert(QStringLiteral("bytesReceived"), t.bytesReceived);
     o.insert(QStringLiteral("bytesTotal"), t.bytesTotal);
+    // Known only in the process running the transfer: 0 and null elsewhere.
+    o.insert(QStringLiteral("bytesPerSecond"), t.bytesPerSecond);
+    o.insert(QStringLiteral("etaSeconds"),
+             t.etaSeconds >= 0 ? QJsonValue(t.etaSeconds) : QJsonValue(QJsonValue::Null));
     o.insert(QStringLiteral("attempts"), t.attempts);
     o.insert(QStringLiteral("nextAttemptAt"),
              t.nextAttemptAt.isValid()
@@ -216,30 +222,51 @@ QJsonObject transferJson(const TransferInfo &t)
     return o;
 }
 
+QString progressText(const TransferInfo &t)
+{
+    if (t.bytesTotal < 0)
+        return QStringLiteral("%1 MiB").arg(mebibytes(t.bytesReceived));
+    const double percent
+            = t.bytesTotal > 0 ? 100.0 * double(t.bytesReceived) / double(t.bytesTotal) : 100.0;
+    return QStringLiteral("%1/%2 MiB %3%")
+            .arg(mebibytes(t.bytesReceived),
+                 mebibytes(t.bytesTotal),
+                 QString::number(qBound(0.0, percent, 100.0), 'f', 1));
+}
+
+static QString nextAttemptText(const QDateTime &at)
+{
+    return at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
 QString transferLine(const TransferInfo &t)
 {
     QString state = TransferInfo::stateName(t.state);
     if (t.result)
         state += QLatin1Char(' ') + NetworkResponse::outcomeName(t.result->outcome());
-    const QString size = t.bytesTotal >= 0
-                                 ? QStringLiteral("%1/%2 MiB")
-                                           .arg(mebibytes(t.bytesReceived), mebibytes(t.bytesTotal))
-                                 : QStringLiteral("%1 MiB").arg(mebibytes(t.bytesReceived));
     const QString attempts = t.attempts == 1 ? QStringLiteral("1 attempt")
                                              : QStringLiteral("%1 attempts").arg(t.attempts);
     const bool upload = t.kind == TransferInfo::Kind::Upload;
     const QString url = t.url.toDisplayString();
-    QString line = QStringLiteral("%1  %2  %3  %4  %5  %6 -> %7")
+    QString line = QStringLiteral("%1  %2  %3  %4  %5  %6")
                            .arg(t.identifier,
                                 upload ? QStringLiteral("upload") : QStringLiteral("download"),
                                 state,
-                                size,
-                                attempts,
-                                upload ? t.localPath : url,
-                                upload ? url : t.localPath);
+                                TransferInfo::priorityName(t.priority),
+                                progressText(t),
+                                attempts);
+    if (t.state == TransferInfo::State::Waiting && t.nextAttemptAt.isValid())
+        line += QStringLiteral("  next attempt at %1").arg(nextAttemptText(t.nextAttemptAt));
+    line += QStringLiteral("  %1 -> %2")
+                    .arg(upload ? t.localPath : url, upload ? url : t.localPath);
     if (!t.lastError.isEmpty() && !(t.result && t.result->isSuccess()))
         line += QStringLiteral("  (%1)").arg(t.lastError);
     return line;
+}
+
+QString pausedLine(const TransferInfo &t)
+{
+    return QStringLiteral("%1: paused at %2").arg(t.identifier, progressText(t));
 }
 
 QString jsonLine(const QJsonObject &object)

@@ -12,7 +12,7 @@ namespace Cli {
 
 // 0, 2, 3 or 4 from the outcome; 65 for requests the library refused as bad input.
 int exitCodeFor(const Background::NetworkResponse &response);
-// The more severe of two exit statuses (failed > retry > rejected > success).
+// The more severe of two exit statuses (failed > paused > retry > rejected > success).
 int worseExitCode(int a, int b);
 // True when the response is a refusal of the request itself, not the end of a transfer.
 bool isInputError(const Background::NetworkResponse &response);
@@ -31,7 +31,13 @@ QString uploadResponseLine(const Background::NetworkResponse &response, const QS
 QString responseProblem(const Background::NetworkResponse &response);
 
 QJsonObject transferJson(const Background::TransferInfo &transfer);
+// "ID  download  waiting  normal  1.0/4.0 MiB 25.0%  2 attempts  next attempt at 2026-09-01
+// 10:00:05  URL -> FILE  (last error)"; the time is local.
 QString transferLine(const Background::TransferInfo &transfer);
+// "ID: paused at 1.0/4.0 MiB 25.0%"
+QString pausedLine(const Background::TransferInfo &transfer);
+// "1.0/4.0 MiB 25.0%", or "1.0 MiB" when the total is unknown
+QString progressText(const Background::TransferInfo &transfer);
 
 QString jsonLine(const QJsonObject &object);
 QString mebibytes(qint64 bytes); // "23.0"

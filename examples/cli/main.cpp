@@ -10,6 +10,8 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QLoggingCategory>
 
+#include <csignal>
+
 #include <cstdio>
 
 using namespace Cli;
@@ -29,6 +31,13 @@ Background::SessionConfiguration configurationFor(const Options &o)
     if (o.checkpointInterval)
         config.setCheckpointInterval(*o.checkpointInterval);
     config.setMaximumRate(o.limitRate);
+    if (o.concurrency > 0) {
+        config.setMaximumConcurrentTransfers(o.concurrency);
+        config.setMaximumConcurrentTransfersPerHost(o.concurrency);
+    }
+    if (o.diskReserve >= 0)
+        config.setDiskSpaceReserve(o.diskReserve);
+    config.setAllowMetered(o.allowMetered);
     // Each command says which transfers it runs; `resume` names them all.
     config.setResumeOnStart(false);
     return config;
@@ -38,6 +47,11 @@ Background::SessionConfiguration configurationFor(const Options &o)
 
 int main(int argc, char **argv)
 {
+#ifdef SIGXFSZ
+    // Over a file size limit (ulimit -f) a write then fails with EFBIG, which the library
+    // reports as a full disk with the partial data kept, instead of the process dying.
+    std::signal(SIGXFSZ, SIG_IGN);
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("bgtransfer"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BGTRANSFER_VERSION));
@@ -84,6 +98,8 @@ int main(int argc, char **argv)
         return runCancel(clients, options);
     case Command::Resume:
         return runResume(clients, options);
+    case Command::Pause:
+        return runPause(clients, options);
     default:
         return fail(ExitUsage, QStringLiteral("no command given (try --help)"));
     }

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "inputlist.h"
+
 #include <sessionconfiguration.h>
 
 #include <QtCore/QFile>
@@ -13,9 +15,24 @@
 
 namespace Cli {
 
+QString checkUrl(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || url.isRelative())
+        return QStringLiteral("'%1' is not a valid URL").arg(text);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
+        return QStringLiteral("unsupported URL scheme '%1' in %2: only http and https")
+                .arg(scheme, text);
+    if (url.host().isEmpty())
+        return QStringLiteral("the URL %1 has no host").arg(text);
+    return {};
+}
+
 namespace {
 
 constexpr int kMaxRetries = 1000;
+constexpr int kMaxConcurrency = 1000;
 constexpr double kMaxSeconds = 365.0 * 24 * 3600;
 
 ParseResult usage(const QString &message)
@@ -36,6 +53,9 @@ bool isGlobalOption(const QString &name)
             QStringLiteral("--stall-timeout"),
             QStringLiteral("--limit-rate"),
             QStringLiteral("--checkpoint-interval"),
+            QStringLiteral("--concurrency"),
+            QStringLiteral("--disk-reserve"),
+            QStringLiteral("--no-metered"),
             QStringLiteral("--version"),
     };
     return names.contains(name);
@@ -79,10 +99,12 @@ bool takeValue(const QStringList &args, qsizetype *i, const OptionToken &token, 
     return true;
 }
 
-bool parseRate(const QString &text, qint64 *out)
+// BYTES with an optional binary K or M suffix (and G when `giga`).
+bool parseBytes(const QString &text, qint64 *out, bool giga = false)
 {
     static const QRegularExpression re(QStringLiteral("^([0-9]+)([KkMm]?)$"));
-    const QRegularExpressionMatch m = re.match(text);
+    static const QRegularExpression reGiga(QStringLiteral("^([0-9]+)([KkMmGg]?)$"));
+    const QRegularExpressionMatch m = (giga ? reGiga : re).match(text);
     if (!m.hasMatch())
         return false;
     bool ok = false;
@@ -92,6 +114,7 @@ bool parseRate(const QString &text, qint64 *out)
     const QString unit = m.captured(2).toUpper();
     const qint64 factor = unit == QLatin1String("K")   ? 1024
                           : unit == QLatin1String("M") ? 1024 * 1024
+                          : unit == QLatin1String("G") ? 1024 * 1024 * 1024
                                                        : 1;
     if (value > std::numeric_limits<qint64>::max() / factor)
         return false;
@@ -125,20 +148,6 @@ QString parseHeader(const QString &text, QPair<QByteArray, QByteArray> *out)
                     .arg(text);
     }
     *out = {name.toLatin1(), value.toUtf8()};
-    return {};
-}
-
-QString checkUrl(const QString &text)
-{
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() || url.isRelative())
-        return QStringLiteral("'%1' is not a valid URL").arg(text);
-    const QString scheme = url.scheme().toLower();
-    if (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-        return QStringLiteral("unsupported URL scheme '%1' in %2: only http and https")
-                .arg(scheme, text);
-    if (url.host().isEmpty())
-        return QStringLiteral("the URL %1 has no host").arg(text);
     return {};
 }
 
@@ -183,10 +192,10 @@ ParseResult checkUpload(const std::optional<QString> &method,
     if (o->tus) {
         // tus decides its own methods and body; fields travel as Upload-Metadata.
         if (method || form)
-            return badInput(QStringLiteral("%1 cannot be used with --tus: a tus upload sends the "
-                                           "file itself with PATCH requests")
-                                    .arg(method ? QStringLiteral("--method")
-                                                : QStringLiteral("--form")));
+            return badInput(
+                    QStringLiteral("%1 cannot be used with --tus: a tus upload sends the "
+                                   "file itself with PATCH requests")
+                            .arg(method ? QStringLiteral("--method") : QStringLiteral("--form")));
         for (const QString &text : fieldTexts) {
             const qsizetype eq = text.indexOf(QLatin1Char('='));
             const QString name = text.left(eq);
@@ -259,6 +268,8 @@ Command commandFor(const QString &name)
         return Command::Cancel;
     if (name == QLatin1String("resume"))
         return Command::Resume;
+    if (name == QLatin1String("pause"))
+        return Command::Pause;
     if (name == QLatin1String("help"))
         return Command::Help;
     return Command::None;
@@ -288,7 +299,7 @@ ParseResult parseGlobal(const OptionToken &token, const QString &value, Options 
                                  .arg(value));
         o->stallTimeout = std::chrono::milliseconds(qMax<qint64>(1, std::llround(s * 1000)));
     } else if (name == QLatin1String("--limit-rate")) {
-        if (!parseRate(value, &o->limitRate))
+        if (!parseBytes(value, &o->limitRate))
             return usage(QStringLiteral("--limit-rate needs BYTES, BYTESK or BYTESM, not '%1'")
                                  .arg(value));
     } else if (name == QLatin1String("--checkpoint-interval")) {
@@ -299,6 +310,19 @@ ParseResult parseGlobal(const OptionToken &token, const QString &value, Options 
                                         "milliseconds, not '%1'")
                                  .arg(value));
         o->checkpointInterval = std::chrono::milliseconds(ms);
+    } else if (name == QLatin1String("--concurrency")) {
+        bool ok = false;
+        const int n = value.toInt(&ok);
+        if (!ok || n < 1 || n > kMaxConcurrency)
+            return usage(QStringLiteral("--concurrency needs a number from 1 to %1, not '%2'")
+                                 .arg(kMaxConcurrency)
+                                 .arg(value));
+        o->concurrency = n;
+    } else if (name == QLatin1String("--disk-reserve")) {
+        if (!parseBytes(value, &o->diskReserve, true))
+            return usage(QStringLiteral("--disk-reserve needs BYTES, BYTESK, BYTESM or BYTESG, "
+                                        "not '%1'")
+                                 .arg(value));
     }
     return {};
 }
@@ -319,14 +343,18 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         }
         if (!isGlobalOption(token.name))
             return usage(QStringLiteral("unknown option '%1' (try --help)").arg(arg));
-        if (token.name == QLatin1String("--json") || token.name == QLatin1String("--version")) {
+        if (token.name == QLatin1String("--json") || token.name == QLatin1String("--version")
+            || token.name == QLatin1String("--no-metered")) {
             if (token.value)
                 return usage(QStringLiteral("%1 takes no value").arg(token.name));
             if (token.name == QLatin1String("--version")) {
                 o->command = Command::Version;
                 return {};
             }
-            o->json = true;
+            if (token.name == QLatin1String("--json"))
+                o->json = true;
+            else
+                o->allowMetered = false;
             continue;
         }
         QString value;
@@ -354,6 +382,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     std::optional<QString> method;
     std::optional<QString> form;
     std::optional<QString> chunkSize;
+    std::optional<QString> priority;
+    std::optional<QString> input;
     const bool transfers = o->command == Command::Download || o->command == Command::Upload;
     bool endOfOptions = false;
     for (; i < args.size(); ++i) {
@@ -389,11 +419,15 @@ ParseResult parseArguments(const QStringList &args, Options *o)
             list = &headerTexts;
         else if (transfers && token.name == QLatin1String("--id"))
             slot = &identifier;
+        else if (transfers && token.name == QLatin1String("--priority"))
+            slot = &priority;
         if (o->command == Command::Download) {
             if (token.name == QLatin1String("-o") || token.name == QLatin1String("--output"))
                 slot = &output;
             else if (token.name == QLatin1String("--sha256"))
                 slot = &sha;
+            else if (token.name == QLatin1String("--input"))
+                slot = &input;
         } else if (o->command == Command::Upload) {
             if (token.name == QLatin1String("--method"))
                 slot = &method;
@@ -420,6 +454,17 @@ ParseResult parseArguments(const QStringList &args, Options *o)
 
     switch (o->command) {
     case Command::Download:
+        if (input) {
+            if (!positionals.isEmpty() || output || identifier)
+                return usage(QStringLiteral("--input cannot be used with a URL, -o or --id: the "
+                                            "list gives them"));
+            if (sha)
+                return usage(QStringLiteral("--sha256 cannot be used with --input"));
+            if (input->isEmpty())
+                return usage(QStringLiteral("--input needs a file name"));
+            o->inputPath = *input;
+            break;
+        }
         if (positionals.isEmpty())
             return usage(QStringLiteral("download needs a URL"));
         o->url = positionals.takeFirst();
@@ -431,7 +476,7 @@ ParseResult parseArguments(const QStringList &args, Options *o)
             return usage(QStringLiteral("%1 needs --tus")
                                  .arg(chunkSize ? QStringLiteral("--chunk-size")
                                                 : QStringLiteral("--tus-checksum")));
-        if (chunkSize && (!parseRate(*chunkSize, &o->chunkSize) || o->chunkSize <= 0))
+        if (chunkSize && (!parseBytes(*chunkSize, &o->chunkSize) || o->chunkSize <= 0))
             return usage(QStringLiteral("--chunk-size needs a positive BYTES, BYTESK or BYTESM, "
                                         "not '%1'")
                                  .arg(*chunkSize));
@@ -441,9 +486,14 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     case Command::Result:
     case Command::Forget:
     case Command::Cancel:
+    case Command::Pause:
         if (positionals.isEmpty())
             return usage(QStringLiteral("%1 needs an identifier").arg(commandName));
         o->identifier = positionals.takeFirst();
+        break;
+    case Command::Resume:
+        if (!positionals.isEmpty()) // optional: without one, everything unfinished
+            o->identifier = positionals.takeFirst();
         break;
     default:
         break;
@@ -452,8 +502,29 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         return usage(QStringLiteral("unexpected argument '%1'").arg(positionals.first()));
     if (!transfers)
         return {};
+    if (priority) {
+        const auto p = Background::TransferInfo::priorityFromName(*priority);
+        if (!p)
+            return usage(QStringLiteral("--priority needs low, normal or high, not '%1'")
+                                 .arg(*priority));
+        o->priority = *p;
+    }
 
     // Everything below is well-formed usage with unusable content.
+    const auto parseHeaders = [&]() -> ParseResult {
+        for (const QString &text : std::as_const(headerTexts)) {
+            QPair<QByteArray, QByteArray> header;
+            if (const QString why = parseHeader(text, &header); !why.isEmpty())
+                return badInput(why);
+            o->headers.append(header);
+        }
+        return {};
+    };
+    if (!o->inputPath.isEmpty()) {
+        if (const ParseResult r = parseHeaders(); !r.ok())
+            return r;
+        return readInputList(o->inputPath, o);
+    }
     if (o->command == Command::Download && (!output || output->isEmpty()))
         return badInput(QStringLiteral("download needs -o FILE"));
     if (!identifier)
@@ -463,12 +534,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         o->output = *output;
     if (const QString why = checkUrl(o->url); !why.isEmpty())
         return badInput(why);
-    for (const QString &text : std::as_const(headerTexts)) {
-        QPair<QByteArray, QByteArray> header;
-        if (const QString why = parseHeader(text, &header); !why.isEmpty())
-            return badInput(why);
-        o->headers.append(header);
-    }
+    if (const ParseResult r = parseHeaders(); !r.ok())
+        return r;
     if (o->command == Command::Upload)
         return checkUpload(method, form, fieldTexts, o);
     if (sha) {
@@ -482,6 +549,7 @@ ParseResult parseArguments(const QStringList &args, Options *o)
 
 QString usageText()
 {
+    const Background::SessionConfiguration defaults;
     return QStringLiteral(
                    "Usage: bgtransfer [GLOBAL OPTIONS] COMMAND [ARGS]\n"
                    "\n"
@@ -490,11 +558,18 @@ QString usageText()
                    "\n"
                    "Commands:\n"
                    "  download URL -o FILE --id ID [-H 'Name: value']... [--sha256 HEX]\n"
+                   "           [--priority low|normal|high]\n"
                    "                 download (or resume, or report the kept result of) ID\n"
+                   "  download --input LIST [-H 'Name: value']... [--priority low|normal|high]\n"
+                   "                 every 'ID URL FILE' line of LIST ('-': standard input) at\n"
+                   "                 once, as many at a time as --concurrency allows; blank\n"
+                   "                 lines and lines starting with # are skipped; a field with\n"
+                   "                 blanks goes in double quotes (\\\" and \\\\ inside)\n"
                    "  upload FILE URL --id ID [--method PUT|POST|PATCH] [-H 'Name: value']...\n"
                    "         [--form FIELD [--field NAME=VALUE]...]\n"
                    "         [--tus [--chunk-size BYTES[K|M]] [--tus-checksum] "
                    "[--field NAME=VALUE]...]\n"
+                   "         [--priority low|normal|high]\n"
                    "                 upload FILE (PUT by default; --form: multipart/form-data\n"
                    "                 with the file as part FIELD, POST by default; --tus: URL\n"
                    "                 is a tus 1.0 endpoint and a killed upload continues from\n"
@@ -503,8 +578,11 @@ QString usageText()
                    "  result ID      the kept result of a finished transfer\n"
                    "  forget ID      drop a kept result (the file stays)\n"
                    "  cancel ID      stop an unfinished transfer and delete its partial data\n"
-                   "  resume         resume every unfinished download and upload and wait for "
-                   "them\n"
+                   "  pause ID       stop a transfer, keeping its partial data, whichever process\n"
+                   "                 runs it (that process then exits with status 5)\n"
+                   "  resume [ID]    continue ID (paused, unfinished, or a kept retry or\n"
+                   "                 disk-full result), or every paused and unfinished download\n"
+                   "                 and upload, and wait for them\n"
                    "\n"
                    "Global options (before the command):\n"
                    "  --store FILE               the transfer store (default: %1)\n"
@@ -512,14 +590,26 @@ QString usageText()
                    "  --retries N                retries of transient failures (default 5)\n"
                    "  --stall-timeout SECONDS    give up on a connection that sends nothing this "
                    "long\n"
-                   "  --limit-rate BYTES[K|M]    send or receive at most this many bytes per second\n"
+                   "  --limit-rate BYTES[K|M]    send or receive at most this many bytes per "
+                   "second\n"
                    "  --checkpoint-interval MS   how often received bytes are made durable\n"
+                   "  --concurrency N            at most N transfers at once, and N to one host\n"
+                   "                             (default %2, and %3 to one host)\n"
+                   "  --disk-reserve BYTES[K|M|G]\n"
+                   "                             keep this much free on a download's volume\n"
+                   "                             (default %4 MiB)\n"
+                   "  --no-metered               wait while the system reports a metered "
+                   "connection\n"
                    "  -h, --help                 this text\n"
                    "  --version                  the version\n"
                    "\n"
-                   "Exit status: 0 success, 2 rejected, 3 retry later, 4 failed, 64 usage error,\n"
-                   "65 bad input. With several transfers the worst status wins.\n")
-            .arg(Background::SessionConfiguration::defaultStorePath());
+                   "Exit status: 0 success, 2 rejected, 3 retry later, 4 failed, 5 paused,\n"
+                   "64 usage error, 65 bad input. With several transfers the worst status wins\n"
+                   "(4 over 5 over 3 over 2 over 0).\n")
+            .arg(Background::SessionConfiguration::defaultStorePath(),
+                 QString::number(defaults.maximumConcurrentTransfers()),
+                 QString::number(defaults.maximumConcurrentTransfersPerHost()),
+                 QString::number(defaults.diskSpaceReserve() / (1024 * 1024)));
 }
 
 } // namespace Cli

@@ -2,6 +2,8 @@
 
 // The command line of bgtransfer: global options first, then one command and its arguments.
 
+#include <transferinfo.h>
+
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
 #include <QtCore/QPair>
@@ -19,12 +21,34 @@ enum ExitCode {
     ExitRejected = 2,
     ExitRetry = 3,
     ExitFailed = 4,
+    ExitPaused = 5, // paused (by `bgtransfer pause`) before it finished
     ExitInterrupted = 130,
     ExitUsage = 64,    // EX_USAGE
     ExitBadInput = 65, // EX_DATAERR
 };
 
-enum class Command { None, Help, Version, Download, Upload, List, Result, Forget, Cancel, Resume };
+enum class Command {
+    None,
+    Help,
+    Version,
+    Download,
+    Upload,
+    List,
+    Result,
+    Forget,
+    Cancel,
+    Resume,
+    Pause,
+};
+
+// One line of `download --input LIST`.
+struct InputEntry
+{
+    QString identifier;
+    QString url;
+    QString output;
+    int line = 0; // 1-based, in LIST
+};
 
 struct Options
 {
@@ -34,7 +58,10 @@ struct Options
     int retries = 5;
     std::optional<std::chrono::milliseconds> stallTimeout;
     std::optional<std::chrono::milliseconds> checkpointInterval;
-    qint64 limitRate = 0; // bytes per second, 0: unlimited
+    qint64 limitRate = 0;    // bytes per second, 0: unlimited
+    int concurrency = 0;     // 0: the library's defaults
+    qint64 diskReserve = -1; // -1: the library's default
+    bool allowMetered = true;
 
     Command command = Command::None;
     // download, upload
@@ -43,6 +70,8 @@ struct Options
     // download
     QString output;
     QByteArray sha256;
+    QString inputPath; // --input LIST: `inputs` replaces url, output and identifier
+    QList<InputEntry> inputs;
     // upload
     QString file;      // the source
     QByteArray method; // "PUT", "POST" or "PATCH"
@@ -52,7 +81,9 @@ struct Options
     bool tus = false;                      // URL is a tus creation endpoint
     qint64 chunkSize = 0;                  // tus: bytes per PATCH, 0: the whole remainder
     bool tusChecksum = false;              // tus: sha1 Upload-Checksum when the server takes it
-    // download, upload, result, forget, cancel
+    // download, upload
+    Background::TransferInfo::Priority priority = Background::TransferInfo::Priority::Normal;
+    // download, upload, result, forget, cancel, pause, resume (empty: all)
     QString identifier;
 };
 
@@ -68,5 +99,8 @@ struct ParseResult
 ParseResult parseArguments(const QStringList &arguments, Options *options);
 
 QString usageText();
+
+// Why `text` cannot be a download's or upload's URL (http or https with a host); empty if it can.
+QString checkUrl(const QString &text);
 
 } // namespace Cli

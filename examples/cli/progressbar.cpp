@@ -15,6 +15,19 @@ namespace {
 constexpr qint64 kRenderIntervalMs = 100;
 constexpr qint64 kRateWindowMs = 3000;
 
+// "42s", "3:07", "1:02:03"
+QString durationText(qint64 seconds)
+{
+    if (seconds < 60)
+        return QStringLiteral("%1s").arg(seconds);
+    const auto two = [](qint64 n) { return QStringLiteral("%1").arg(n, 2, 10, QLatin1Char('0')); };
+    if (seconds < 3600)
+        return QStringLiteral("%1:%2").arg(seconds / 60).arg(two(seconds % 60));
+    return QStringLiteral("%1:%2:%3")
+            .arg(seconds / 3600)
+            .arg(two(seconds / 60 % 60), two(seconds % 60));
+}
+
 int terminalWidth()
 {
 #ifdef Q_OS_UNIX
@@ -45,6 +58,12 @@ bool ProgressBar::stderrIsTerminal()
 #else
     return false;
 #endif
+}
+
+void ProgressBar::setSpeedSource(
+        std::function<std::optional<Speed>(const QString &identifier)> source)
+{
+    m_speedSource = std::move(source);
 }
 
 void ProgressBar::update(const QString &identifier, qint64 received, qint64 total)
@@ -87,6 +106,25 @@ qint64 ProgressBar::rate() const
     return qMax<qint64>(0, (last.second - first.second) * 1000 / ms);
 }
 
+ProgressBar::Speed ProgressBar::speed(qint64 received, qint64 total, bool totalKnown) const
+{
+    Speed out;
+    if (m_speedSource) {
+        for (auto it = m_transfers.constBegin(); it != m_transfers.constEnd(); ++it) {
+            if (const std::optional<Speed> s = m_speedSource(it.key())) {
+                out.bytesPerSecond += s->bytesPerSecond;
+                if (m_transfers.size() == 1)
+                    out.etaSeconds = s->etaSeconds;
+            }
+        }
+    }
+    if (out.bytesPerSecond <= 0) // e.g. another process runs it: only our own samples
+        out.bytesPerSecond = rate();
+    if (out.etaSeconds < 0 && totalKnown && out.bytesPerSecond > 0 && total >= received)
+        out.etaSeconds = (total - received + out.bytesPerSecond - 1) / out.bytesPerSecond;
+    return out;
+}
+
 void ProgressBar::render()
 {
     qint64 received = 0;
@@ -102,7 +140,10 @@ void ProgressBar::render()
     const QString label = m_transfers.size() == 1
                                   ? m_transfers.constBegin().key()
                                   : QStringLiteral("%1 transfers").arg(m_transfers.size());
-    const QString speed = QStringLiteral("%1 MiB/s").arg(mebibytes(rate()));
+    const Speed now = speed(received, total, totalKnown);
+    QString speed = QStringLiteral("%1 MiB/s").arg(mebibytes(now.bytesPerSecond));
+    if (now.etaSeconds >= 0)
+        speed += QStringLiteral("  ETA %1").arg(durationText(now.etaSeconds));
     QString text;
     const int width = terminalWidth() - 1; // the last column would wrap on some terminals
     if (totalKnown && total > 0) {

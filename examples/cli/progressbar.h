@@ -8,6 +8,9 @@
 #include <QtCore/QPair>
 #include <QtCore/QString>
 
+#include <functional>
+#include <optional>
+
 namespace Cli {
 
 class ProgressBar
@@ -15,6 +18,15 @@ class ProgressBar
 public:
     explicit ProgressBar(bool enabled);
     ~ProgressBar();
+
+    struct Speed
+    {
+        qint64 bytesPerSecond = 0; // 0: unknown
+        qint64 etaSeconds = -1;    // -1: unknown
+    };
+    // Where the speed and time left of one transfer come from (the library's smoothed view);
+    // without it, or when it knows nothing, the bar measures the speed itself.
+    void setSpeedSource(std::function<std::optional<Speed>(const QString &identifier)> source);
 
     bool isEnabled() const { return m_enabled; }
     void update(const QString &identifier, qint64 received, qint64 total);
@@ -27,6 +39,7 @@ public:
 private:
     void render();
     qint64 rate() const; // bytes per second over the last few seconds
+    Speed speed(qint64 received, qint64 total, bool totalKnown) const;
 
     bool m_enabled;
     bool m_drawn = false;
@@ -34,6 +47,7 @@ private:
     QElapsedTimer m_clock;
     qint64 m_lastRenderMs = -1;
     QList<QPair<qint64, qint64>> m_samples; // ms, bytes received over all transfers
+    std::function<std::optional<Speed>(const QString &)> m_speedSource;
 };
 
 } // namespace Cli

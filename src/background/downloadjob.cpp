@@ -6,7 +6,9 @@
 #include "logging.h"
 #include "transferengine.h"
 
+#include <QtCore/QDir>
 #include <QtCore/QFileInfo>
+#include <QtCore/QStorageInfo>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 
@@ -171,8 +173,9 @@ void DownloadJob::onMetaDataChanged()
     } else {
         return; // redirects and errors are handled when the reply finishes; the body is ignored
     }
-    // Refused before a byte is written or any space is taken.
-    if (tooLarge(m_total))
+    // Refused before a byte is written or any space is taken. Without an announced size the
+    // free space is checked at each checkpoint.
+    if (tooLarge(m_total) || (m_total >= 0 && noRoomFor(m_total - m_offset)))
         return;
     m_accepted = true;
     m_row.etag = m_reply->rawHeader("ETag");
@@ -229,21 +232,26 @@ void DownloadJob::readAvailable()
         // Without an announced size the limit is checked as the data comes.
         if (tooLarge(m_offset + m_received + n))
             return;
-        if (m_partial.write(m_buffer.constData(), n) != n) {
-            const QString why = m_partial.errorString();
-            abortReply();
-            finalize(NetworkResponse::failure(
-                    m_row.identifier,
-                    NetworkResponse::Error::LocalIoError,
-                    QStringLiteral("Cannot write %1: %2").arg(m_row.partialPath, why)));
+        const qint64 written = m_partial.write(m_buffer.constData(), n);
+        m_received += written; // a short write's bytes are in the file, and kept on DiskFull
+        if (written != n) {
+            failLocally(m_partial.ioFailure());
             return;
         }
-        m_received += n;
         m_rateConsumed += n;
         m_progressThisAttempt = true;
         m_stallTimer.start();
     }
+    const qint64 checkpointBefore = m_lastCheckpoint;
     if (!checkpoint(false))
+        return;
+    // Once per checkpoint, while more is to come: a body of unannounced size, or another
+    // writer on the volume, must not eat into the reserve.
+    const bool moreToCome = m_total >= 0
+                                    ? bytesDone() < m_total
+                                    : !(m_reply->isFinished() && m_reply->bytesAvailable() == 0);
+    if (m_lastCheckpoint != checkpointBefore && moreToCome
+        && noRoomFor(m_total >= 0 ? m_total - bytesDone() : 0))
         return;
     emitProgress(false);
     if (m_finishPending && m_reply && m_reply->bytesAvailable() == 0) {
@@ -269,6 +277,49 @@ bool DownloadJob::tooLarge(qint64 size)
     return true;
 }
 
+bool DownloadJob::noRoomFor(qint64 toCome)
+{
+    const qint64 reserve = m_config.diskSpaceReserve();
+    const QStorageInfo volume(QFileInfo(m_partial.path()).absolutePath());
+    const qint64 available = volume.bytesAvailable();
+    // Where the free space cannot be told, a full disk still ends it at the failing write.
+    if (!volume.isValid() || available < 0 || available - toCome >= reserve)
+        return false;
+    abortReply();
+    NetworkResponse r = baseResponse(m_status, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setBytes(bytesDone());
+    const QString where = QDir::toNativeSeparators(volume.rootPath());
+    r.setError(NetworkResponse::Error::DiskFull,
+               toCome > 0 ? QStringLiteral("Not enough free disk space for %1: %2 more bytes to "
+                                           "write, %3 bytes free on %4, and the disk space "
+                                           "reserve of %5 bytes must stay free")
+                                    .arg(m_row.destination)
+                                    .arg(toCome)
+                                    .arg(available)
+                                    .arg(where)
+                                    .arg(reserve)
+                          : QStringLiteral("Not enough free disk space for %1: %2 bytes free on "
+                                           "%3, less than the disk space reserve of %4 bytes")
+                                    .arg(m_row.destination)
+                                    .arg(available)
+                                    .arg(where)
+                                    .arg(reserve));
+    finalize(r);
+    return true;
+}
+
+void DownloadJob::failLocally(const PartialFile::Failure &failure)
+{
+    abortReply();
+    NetworkResponse r = baseResponse(m_status, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(failure.error, failure.message);
+    if (failure.error == NetworkResponse::Error::DiskFull)
+        r.setBytes(bytesDone()); // kept for a resume
+    finalize(r);
+}
+
 bool DownloadJob::checkpoint(bool force)
 {
     const qint64 end = m_offset + m_received;
@@ -277,7 +328,11 @@ bool DownloadJob::checkpoint(bool force)
     if (!force && m_checkpointClock.elapsed() < m_config.checkpointInterval().count())
         return true;
     m_checkpointClock.restart();
-    m_partial.sync();
+    if (!m_partial.sync()) {
+        // Nothing past the last checkpoint is known to be on the disk: the offset stays.
+        failLocally(m_partial.ioFailure());
+        return false;
+    }
     m_lastCheckpoint = end;
     m_row.durableOffset = end;
     m_row.checkpointBootId = FileOps::bootId();
@@ -306,7 +361,8 @@ void DownloadJob::onStalled()
     qCInfo(lcDownload) << m_row.identifier << "stalled for" << m_config.stallTimeout().count()
                        << "ms";
     abortReply();
-    checkpoint(true);
+    if (!checkpoint(true))
+        return;
     transient(NetworkResponse::Error::StallTimeout,
               QStringLiteral("No data arrived for %1 ms").arg(m_config.stallTimeout().count()),
               m_status,
@@ -344,7 +400,8 @@ void DownloadJob::onReplyFinished()
     QObject::disconnect(reply.get(), nullptr, this, nullptr);
     reply.release()->deleteLater();
 
-    checkpoint(true);
+    if (!checkpoint(true))
+        return; // ended: the disk, or the transfer was canceled meanwhile
 
     if (Http::isRedirectStatus(status)) {
         QUrl target;
@@ -460,9 +517,13 @@ bool DownloadJob::isAttemptRunning() const
 void DownloadJob::releaseLocal(const NetworkResponse &response)
 {
     m_rateTimer.stop();
+    const bool diskFull = response.error() == NetworkResponse::Error::DiskFull;
+    // A resume continues from the stored offset: it must cover what the file holds.
+    if (diskFull && m_partial.isOpen())
+        checkpoint(true);
     m_partial.close();
     if (response.outcome() != NetworkResponse::Outcome::Success
-        && response.outcome() != NetworkResponse::Outcome::Retry) {
+        && response.outcome() != NetworkResponse::Outcome::Retry && !diskFull) {
         m_partial.remove(); // nothing worth resuming
     }
 }

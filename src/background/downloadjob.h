@@ -45,6 +45,11 @@ private:
     bool prepareOffset();
     // Ends the transfer as Failed/TooLarge when `size` passes the configured maximum.
     bool tooLarge(qint64 size);
+    // Ends the transfer as Failed/DiskFull (data kept) when writing `toCome` more bytes would
+    // leave less than the configured reserve free on the partial file's volume.
+    bool noRoomFor(qint64 toCome);
+    // A write or flush failed: Failed/DiskFull (data kept) or Failed/LocalIoError.
+    void failLocally(const PartialFile::Failure &failure);
     void onMetaDataChanged();
     void onReadyRead();
     void onReplyFinished();

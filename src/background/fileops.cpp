@@ -22,19 +22,96 @@
 
 namespace Background::FileOps {
 
-bool syncFile(QFile &file)
+namespace {
+
+#if defined(Q_OS_WIN)
+void setError(IoError *error, DWORD code)
 {
-    if (!file.flush())
+    if (!error)
+        return;
+    error->noSpace = code == ERROR_DISK_FULL || code == ERROR_HANDLE_DISK_FULL;
+    error->message = qt_error_string(int(code));
+}
+#else
+void setError(IoError *error, int code)
+{
+    if (!error)
+        return;
+    error->noSpace = code == ENOSPC || code == EFBIG
+#if defined(EDQUOT)
+                     || code == EDQUOT
+#endif
+            ;
+    error->message = QString::fromLocal8Bit(std::strerror(code));
+}
+#endif
+
+} // namespace
+
+bool syncFile(QFile &file, IoError *error)
+{
+    if (!file.flush()) {
+        if (error) {
+            // Qt reports ENOSPC as a ResourceError and keeps only the text of the others.
+            error->noSpace = file.error() == QFileDevice::ResourceError;
+            error->message = file.errorString();
+        }
         return false;
+    }
 #if defined(Q_OS_WIN)
     const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(file.handle()));
-    return handle != INVALID_HANDLE_VALUE && FlushFileBuffers(handle);
+    if (handle != INVALID_HANDLE_VALUE && FlushFileBuffers(handle))
+        return true;
+    setError(error, GetLastError());
+    return false;
 #elif defined(Q_OS_DARWIN)
     // fsync() on Apple platforms does not reach the platter; F_FULLFSYNC does.
-    return ::fcntl(file.handle(), F_FULLFSYNC) == 0 || ::fsync(file.handle()) == 0;
+    if (::fcntl(file.handle(), F_FULLFSYNC) == 0 || ::fsync(file.handle()) == 0)
+        return true;
+    setError(error, errno);
+    return false;
 #else
-    return ::fsync(file.handle()) == 0;
+    if (::fsync(file.handle()) == 0)
+        return true;
+    setError(error, errno);
+    return false;
 #endif
+}
+
+qint64 writeFully(QFile &file, const char *data, qint64 size, IoError *error)
+{
+    qint64 written = 0;
+#if defined(Q_OS_WIN)
+    const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(file.handle()));
+    while (written < size) {
+        DWORD n = 0;
+        const DWORD chunk = DWORD(qMin<qint64>(size - written, 1 << 30));
+        if (!WriteFile(handle, data + written, chunk, &n, nullptr)) {
+            setError(error, GetLastError());
+            break;
+        }
+        if (n == 0) {
+            setError(error, ERROR_WRITE_FAULT);
+            break;
+        }
+        written += n;
+    }
+#else
+    const int fd = file.handle();
+    while (written < size) {
+        const ssize_t n = ::write(fd, data + written, size_t(size - written));
+        if (n > 0) {
+            written += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        // errno is read at once: nothing between the call and here may change it.
+        setError(error, n < 0 ? errno : EIO);
+        break;
+    }
+#endif
+    return written;
 }
 
 bool syncDirectory(const QString &dirPath)

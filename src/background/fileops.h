@@ -11,8 +11,26 @@ class QFile;
 
 namespace Background::FileOps {
 
+// Why a write or a flush failed: `noSpace` for a full volume, an exhausted quota or the file
+// size limit (ENOSPC, EDQUOT, EFBIG; ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL), with the OS text.
+// Past RLIMIT_FSIZE a write fails with EFBIG only in a process that ignores SIGXFSZ; by default
+// the signal kills it. Signal dispositions are the application's, so the library leaves it.
+struct IoError
+{
+    bool noSpace = false;
+    QString message;
+};
+
 // Flush Qt's buffer and ask the OS to put the data on stable storage.
-BACKGROUND_AUTOTEST_EXPORT bool syncFile(QFile &file);
+BACKGROUND_AUTOTEST_EXPORT bool syncFile(QFile &file, IoError *error = nullptr);
+
+// Writes all of `data` at the file's position with the OS call itself, so that the reason of a
+// failure is not lost (QFile keeps only a text). The file must be open Unbuffered. Returns the
+// bytes written; fewer than `size` only with `*error` set.
+BACKGROUND_AUTOTEST_EXPORT qint64 writeFully(QFile &file,
+                                             const char *data,
+                                             qint64 size,
+                                             IoError *error);
 
 // Make a rename inside dirPath durable. POSIX: fsync of the directory. Windows: no-op,
 // because replaceFile() already asks for MOVEFILE_WRITE_THROUGH.

@@ -9,6 +9,20 @@
 
 namespace Background {
 
+namespace {
+// A full volume (or quota, or file size limit) is DiskFull: the data is kept for a resume.
+// `action` names what failed, e.g. "write %1".
+PartialFile::Failure
+failureOf(const FileOps::IoError &error, const QString &action, const QString &path)
+{
+    if (error.noSpace)
+        return {NetworkResponse::Error::DiskFull,
+                QStringLiteral("No room left to %1: %2").arg(action.arg(path), error.message)};
+    return {NetworkResponse::Error::LocalIoError,
+            QStringLiteral("Cannot %1: %2").arg(action.arg(path), error.message)};
+}
+} // namespace
+
 qint64 PartialFile::trustedOffset(qint64 onDisk, const TransferRow &row, const QByteArray &bootId)
 {
     if (Http::ifRangeValidator(row.etag, row.lastModified).isEmpty())
@@ -26,7 +40,8 @@ std::optional<PartialFile::Failure> PartialFile::openForResume(const TransferRow
 {
     if (!m_file.isOpen()) {
         const bool existed = m_file.exists();
-        if (!m_file.open(QIODevice::ReadWrite))
+        // Unbuffered: writes go straight to the OS, which says why one fails (see write()).
+        if (!m_file.open(QIODevice::ReadWrite | QIODevice::Unbuffered))
             return Failure{NetworkResponse::Error::LocalIoError,
                            QStringLiteral("Cannot open %1: %2").arg(path(), m_file.errorString())};
         if (!existed)
@@ -60,11 +75,15 @@ std::optional<PartialFile::Failure> PartialFile::truncate(qint64 size)
 
 qint64 PartialFile::write(const char *data, qint64 size)
 {
-    const qint64 written = m_file.write(data, size);
+    FileOps::IoError error;
+    const qint64 written = FileOps::writeFully(m_file, data, size, &error);
+    // What reached the file before a failure is in it, and in the hash.
     if (m_hashing && written > 0) {
         m_hash.addData(QByteArrayView(data, written));
         m_hashed += written;
     }
+    if (written < size)
+        m_ioFailure = failureOf(error, QStringLiteral("write %1"), path());
     return written;
 }
 
@@ -88,7 +107,11 @@ bool PartialFile::rehash(qint64 size)
 
 bool PartialFile::sync()
 {
-    return FileOps::syncFile(m_file);
+    FileOps::IoError error;
+    if (FileOps::syncFile(m_file, &error))
+        return true;
+    m_ioFailure = failureOf(error, QStringLiteral("flush %1 to the disk"), path());
+    return false;
 }
 
 void PartialFile::close()
@@ -107,8 +130,7 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
                                                          const QByteArray &expectedSha256)
 {
     if (!sync())
-        return Failure{NetworkResponse::Error::LocalIoError,
-                       QStringLiteral("Cannot flush %1: %2").arg(path(), m_file.errorString())};
+        return m_ioFailure;
     if (!expectedSha256.isEmpty()) {
         // The running hash covers the file unless hashing was off or the file was written
         // around it; then it is read once more.

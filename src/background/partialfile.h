@@ -40,10 +40,14 @@ public:
     // (a retry in this process): after a restart only what was written before it is re-read.
     std::optional<Failure> openForResume(const TransferRow &row, qint64 *offset);
     std::optional<Failure> truncate(qint64 size);
+    // Returns the bytes that reached the file; fewer than `size` only with ioFailure() set.
     qint64 write(const char *data, qint64 size);
     // Bytes read back from the disk for the hash so far (for tests and the benchmarks).
     qint64 bytesReadForHash() const { return m_readForHash; }
     bool sync();
+    // Why the last write() or sync() failed: DiskFull when the volume, the quota or the file
+    // size limit is full (the OS's text says which), LocalIoError for anything else.
+    Failure ioFailure() const { return m_ioFailure; }
     void close();
     void remove();
     bool isOpen() const { return m_file.isOpen(); }
@@ -62,6 +66,7 @@ private:
     QCryptographicHash m_hash{QCryptographicHash::Sha256};
     qint64 m_hashed = 0; // bytes from the start of the file the running hash covers
     qint64 m_readForHash = 0;
+    Failure m_ioFailure{NetworkResponse::Error::NoError, {}};
 };
 
 } // namespace Background

@@ -189,6 +189,12 @@ bool TransferEngine::leaseIsLive(const Lease &lease) const
 TransferInfo TransferEngine::snapshot(const TransferRow &row)
 {
     TransferInfo info = row.toInfo();
+    if (info.state == TransferInfo::State::Paused) {
+        // Paused, but another live process still runs it until it notices and lets go.
+        const std::optional<Lease> held = m_store.lease(row.identifier);
+        if (held && held->ownerToken != m_ownerToken && leaseIsLive(*held))
+            info.state = row.state;
+    }
     if (info.state == TransferInfo::State::Running) {
         const std::optional<Lease> held = m_store.lease(row.identifier);
         if (!held || !leaseIsLive(*held))
@@ -468,8 +474,10 @@ void TransferEngine::pump()
             qCInfo(lcEngine) << id << "is owned by another process; waiting for it";
             waitRemotely(id, RemoteWait{request, p.config, p.row.kind});
             break;
-        case TransferStore::Claim::Paused:
+        case TransferStore::Claim::Paused: // by another process while it waited here
             waitRemotely(id, RemoteWait{request, p.config, p.row.kind});
+            m_remotePaused.insert(id);
+            Q_EMIT stateChanged(p.row.kind, id, TransferInfo::State::Paused);
             break;
         case TransferStore::Claim::Finished:
             resolve(claimed.kind, id, *claimed.result);
@@ -554,10 +562,12 @@ void TransferEngine::onJobProgress(TransferInfo::Kind kind,
     m.speed.sample(now, done);
     m.total = total;
     const bool last = total >= 0 && done >= total;
-    // A UI redraws at most ten times a second per transfer; the last one always arrives.
-    if (!last && m.lastEmitMs >= 0 && now - m.lastEmitMs < kProgressIntervalMs)
+    // A UI redraws at most ten times a second per transfer; the last one always arrives, once
+    // (a job may report its end twice: as the last bytes come, and when it publishes).
+    if (last ? done == m.lastDone : m.lastEmitMs >= 0 && now - m.lastEmitMs < kProgressIntervalMs)
         return;
     m.lastEmitMs = now;
+    m.lastDone = done;
     Q_EMIT progress(kind, identifier, done, total);
 }
 
@@ -586,6 +596,7 @@ void TransferEngine::resolve(TransferInfo::Kind kind,
     // The result is already in the store; only now do callers hear of it.
     const QList<Promise> promises = m_promises.take(identifier);
     m_remote.remove(identifier);
+    m_remotePaused.remove(identifier);
     for (const Promise &p : promises) {
         p->addResult(response);
         p->finish();

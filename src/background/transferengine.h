@@ -17,6 +17,7 @@
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 #include <QtCore/QPromise>
+#include <QtCore/QSet>
 #include <QtCore/QTimer>
 
 #include <memory>
@@ -116,6 +117,7 @@ private:
         SpeedMeter speed;
         qint64 total = -1;
         qint64 lastEmitMs = -1;
+        qint64 lastDone = -1; // of the last signal sent
     };
 
     // Why a request cannot even be accepted: no store, a bad identifier or URL.
@@ -147,7 +149,9 @@ private:
     // back in the queue while the network is away.
     void suspend(const QString &identifier, TransferInfo::State why);
     void waitRemotely(const QString &identifier, const RemoteWait &wait);
-    void restore(TransferInfo::Kind kind, const SessionConfiguration &config, bool withPaused);
+    // Queues the unfinished transfers of `kind` a batch per event-loop turn, so a large store
+    // never holds the loop for long. `all`: also those that need the app's credentials.
+    void restore(TransferInfo::Kind kind, const SessionConfiguration &config, bool all, qint64 afterSeq);
     void onNetworkChanged();
     void watchPaused();
     void onJobProgress(TransferInfo::Kind kind, const QString &identifier, qint64 done, qint64 total);
@@ -168,6 +172,7 @@ private:
     QHash<QString, QList<Promise>> m_promises;
     QHash<QString, RemoteWait> m_remote;
     QHash<QString, qint64> m_remoteProgress;
+    QSet<QString> m_remotePaused; // waits whose pause was already announced
     QHash<QString, Pending> m_pending;
     QHash<QString, Meter> m_meters;
     TransferQueue m_queue;

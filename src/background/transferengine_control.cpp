@@ -15,6 +15,10 @@
 
 namespace Background {
 
+namespace {
+constexpr int kRestoreBatch = 500; // rows per event-loop turn: a few milliseconds each
+} // namespace
+
 QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                                                 const SessionConfiguration &config)
 {
@@ -29,6 +33,7 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                 QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
     if (row->paused)
         m_store.setPaused(identifier, false);
+    m_remotePaused.remove(identifier);
     // A Retry or Failed/DiskFull result continues from its partial data; others stay kept.
     if (row->state == TransferInfo::State::Finished && m_store.reopen(identifier))
         qCInfo(lcEngine) << identifier << "continues after its kept result";
@@ -134,16 +139,19 @@ void TransferEngine::suspend(const QString &identifier, TransferInfo::State why)
     if (why == TransferInfo::State::Paused) {
         // Whoever resumes it (this process or another) runs it; callers here keep waiting.
         waitRemotely(identifier, RemoteWait{held->request, held->config, held->row.kind});
+        m_remotePaused.insert(identifier);
+        Q_EMIT stateChanged(held->row.kind, identifier, why);
     } else if (const std::optional<TransferRow> row = m_store.find(identifier)) {
-        enqueue(*row, held->request, held->config, held->storedRequest);
+        enqueue(*row, held->request, held->config, held->storedRequest); // says why
     }
-    Q_EMIT stateChanged(held->row.kind, identifier, why);
 }
 
 int TransferEngine::resumeAll(TransferInfo::Kind kind, const SessionConfiguration &config)
 {
-    restore(kind, config, true);
-    return int(m_store.restorable(kind).size());
+    // Callers here waiting for a paused transfer see it free at the next poll and queue it.
+    m_store.unpauseAll(kind);
+    restore(kind, config, true, 0);
+    return int(m_store.unfinishedIdentifiers(kind).size());
 }
 
 void TransferEngine::restoreOnStart(TransferInfo::Kind kind, const SessionConfiguration &config)
@@ -153,32 +161,22 @@ void TransferEngine::restoreOnStart(TransferInfo::Kind kind, const SessionConfig
         return;
     done = true;
     // Soon, not now: the app connects its signals first.
-    QTimer::singleShot(0, this, [this, kind, config] { restore(kind, config, false); });
+    QTimer::singleShot(0, this, [this, kind, config] { restore(kind, config, false, 0); });
 }
 
 void TransferEngine::restore(TransferInfo::Kind kind,
                              const SessionConfiguration &config,
-                             bool withPaused)
+                             bool all,
+                             qint64 afterSeq)
 {
-    const QList<QueuedTransfer> rows = m_store.restorable(kind, withPaused);
+    const QList<QueuedTransfer> rows = m_store.restorable(kind, afterSeq, kRestoreBatch);
     int queued = 0;
     for (const QueuedTransfer &t : rows) {
-        if (t.paused)
-            m_store.setPaused(t.identifier, false);
-        if (m_jobs.contains(t.identifier) || m_pending.contains(t.identifier))
+        if (m_jobs.contains(t.identifier) || m_pending.contains(t.identifier)
+            || m_remote.contains(t.identifier))
             continue;
-        if (m_remote.contains(t.identifier)) {
-            // Waiting here for a paused transfer, or for another process: it runs here now.
-            if (!t.paused)
-                continue;
-            const RemoteWait wait = m_remote.take(t.identifier);
-            if (const std::optional<TransferRow> row = m_store.find(t.identifier))
-                enqueue(*row, wait.request, wait.config);
-            ++queued;
-            continue;
-        }
         // Without its credentials it would only be refused; the app asks for it again.
-        if (t.needsCredentials && !withPaused)
+        if (t.needsCredentials && !all)
             continue;
         TransferRow row;
         row.identifier = t.identifier;
@@ -194,10 +192,16 @@ void TransferEngine::restore(TransferInfo::Kind kind,
         enqueue(row, QNetworkRequest(t.url), config, true);
         ++queued;
     }
-    qCInfo(lcEngine) << "restored" << queued << "of" << rows.size() << "unfinished"
-                     << (kind == TransferInfo::Kind::Upload ? "uploads" : "downloads");
+    qCDebug(lcEngine) << "restored" << queued << "of" << rows.size() << "unfinished"
+                      << (kind == TransferInfo::Kind::Upload ? "uploads" : "downloads");
     if (queued > 0)
         Q_EMIT pendingChanged();
+    if (rows.size() == kRestoreBatch) {
+        const qint64 last = rows.last().seq;
+        QTimer::singleShot(0, this, [this, kind, config, all, last] {
+            restore(kind, config, all, last);
+        });
+    }
 }
 
 void TransferEngine::onNetworkChanged()
@@ -259,8 +263,15 @@ void TransferEngine::pollRemote()
             m_remoteProgress.insert(id, row->durableOffset);
             Q_EMIT progress(row->kind, id, row->durableOffset, row->total);
         }
-        if (row->paused)
+        if (row->paused) {
+            // Paused by this process or another: those waiting here hear it once.
+            if (!m_remotePaused.contains(id)) {
+                m_remotePaused.insert(id);
+                Q_EMIT stateChanged(row->kind, id, TransferInfo::State::Paused);
+            }
             continue;
+        }
+        m_remotePaused.remove(id);
         if (const std::optional<Lease> held = m_store.lease(id); held && leaseIsLive(*held))
             continue;
         // Resumed, or its owner is gone: the queue here takes it.
@@ -269,8 +280,10 @@ void TransferEngine::pollRemote()
         m_remoteProgress.remove(id);
         enqueue(*row, wait.request, wait.config);
     }
-    if (m_remote.isEmpty())
+    if (m_remote.isEmpty()) {
         m_remotePoll.stop();
+        m_remotePaused.clear();
+    }
 }
 
 } // namespace Background

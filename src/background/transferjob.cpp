@@ -231,9 +231,17 @@ void TransferJob::finalize(NetworkResponse response)
     releaseLocal(response);
     if (response.error() != NetworkResponse::Error::Canceled
         && !m_engine->store().finish(m_row.identifier, response)) {
-        response = NetworkResponse::failure(m_row.identifier,
-                                            NetworkResponse::Error::Canceled,
-                                            QStringLiteral("The transfer was canceled"));
+        // The row is gone when another process canceled it; otherwise the store failed (a full
+        // disk under it, say), and the caller hears that rather than a result nobody kept.
+        response = m_engine->store().find(m_row.identifier)
+                           ? NetworkResponse::failure(
+                                     m_row.identifier,
+                                     NetworkResponse::Error::StoreError,
+                                     QStringLiteral("The result could not be recorded in %1")
+                                             .arg(m_engine->store().path()))
+                           : NetworkResponse::failure(m_row.identifier,
+                                                      NetworkResponse::Error::Canceled,
+                                                      QStringLiteral("The transfer was canceled"));
     }
     Q_EMIT finished(response);
 }

@@ -31,6 +31,15 @@ void TransferQueue::insert(const QueueEntry &entry)
     const Key key = keyOf(entry);
     m_entries.emplace(key, entry);
     m_keys.insert(entry.identifier, key);
+    count(entry, +1);
+}
+
+void TransferQueue::count(const QueueEntry &entry, int delta)
+{
+    if (!entry.needsNetwork)
+        m_local += delta;
+    if (entry.dueAt > 0)
+        m_timed += delta;
 }
 
 bool TransferQueue::remove(const QString &identifier)
@@ -38,7 +47,9 @@ bool TransferQueue::remove(const QString &identifier)
     const auto it = m_keys.constFind(identifier);
     if (it == m_keys.constEnd())
         return false;
-    m_entries.erase(it.value());
+    const auto entry = m_entries.find(it.value());
+    count(entry->second, -1);
+    m_entries.erase(entry);
     m_keys.erase(it);
     return true;
 }
@@ -94,7 +105,8 @@ int TransferQueue::runningOn(const QString &host) const
 
 std::optional<QueueEntry> TransferQueue::takeNext(qint64 nowMs, const Limits &limits)
 {
-    if (running() >= limits.total)
+    // With the network away only local entries may go; do not walk a long queue for nothing.
+    if (running() >= limits.total || (!limits.networkUp && m_local == 0))
         return std::nullopt;
     for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
         const QueueEntry &e = it->second;
@@ -102,6 +114,7 @@ std::optional<QueueEntry> TransferQueue::takeNext(qint64 nowMs, const Limits &li
             || runningOn(e.host) >= limits.perHost)
             continue;
         QueueEntry taken = e;
+        count(taken, -1);
         m_keys.remove(taken.identifier);
         m_entries.erase(it);
         return taken;
@@ -112,6 +125,8 @@ std::optional<QueueEntry> TransferQueue::takeNext(qint64 nowMs, const Limits &li
 qint64 TransferQueue::nextDueAt(qint64 nowMs) const
 {
     qint64 next = 0;
+    if (m_timed == 0)
+        return next;
     for (const auto &[key, e] : m_entries) {
         if (e.dueAt > nowMs && (next == 0 || e.dueAt < next))
             next = e.dueAt;

@@ -63,11 +63,14 @@ private:
     // Negated priority sorts the highest first.
     using Key = std::tuple<int, qint64, QString>;
     static Key keyOf(const QueueEntry &entry);
+    void count(const QueueEntry &entry, int delta);
 
     std::map<Key, QueueEntry> m_entries;
     QHash<QString, Key> m_keys;
     QHash<QString, QString> m_running; // identifier -> host
     QHash<QString, int> m_perHost;
+    int m_local = 0; // entries that do not need the network
+    int m_timed = 0; // entries with a due time
 };
 
 } // namespace Background

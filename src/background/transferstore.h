@@ -64,7 +64,6 @@ struct QueuedTransfer
     qint64 seq = 0;
     qint64 dueAt = 0; // ms since epoch, when waiting to retry
     bool needsCredentials = false;
-    bool paused = false;
 };
 
 class BACKGROUND_AUTOTEST_EXPORT TransferStore
@@ -92,8 +91,10 @@ public:
     // Inserts `fresh` if the identifier is new; no lease. Queued, Paused, Finished, Conflict or
     // Error; `row` receives the stored row.
     Claim enqueue(const TransferRow &fresh, TransferRow *row);
-    // Unfinished transfers of `kind` in first-come order, paused ones only if asked.
-    QList<QueuedTransfer> restorable(TransferInfo::Kind kind, bool withPaused = false);
+    // Up to `limit` unfinished, unpaused transfers of `kind` after `afterSeq`, first come first.
+    QList<QueuedTransfer> restorable(TransferInfo::Kind kind, qint64 afterSeq, int limit);
+    // Clears the pause of every unfinished transfer of `kind`; returns how many were paused.
+    int unpauseAll(TransferInfo::Kind kind);
     // False when the row is missing or finished.
     bool setPaused(const QString &identifier, bool paused);
     // Transfers this owner runs that someone (maybe another process) has paused since.

@@ -8,7 +8,7 @@
 
 namespace Background {
 
-QList<QueuedTransfer> TransferStore::restorable(TransferInfo::Kind kind, bool withPaused)
+QList<QueuedTransfer> TransferStore::restorable(TransferInfo::Kind kind, qint64 afterSeq, int limit)
 {
     QList<QueuedTransfer> out;
     if (!m_open)
@@ -16,13 +16,16 @@ QList<QueuedTransfer> TransferStore::restorable(TransferInfo::Kind kind, bool wi
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT identifier, url, priority, seq, state, next_attempt_at, "
-                             "needs_credentials, paused, destination FROM transfers "
-                             "WHERE kind = ? AND state != ? AND (paused = 0 OR ?) ORDER BY seq"));
+                             "needs_credentials, destination FROM transfers "
+                             "WHERE kind = ? AND state != ? AND paused = 0 AND seq > ? "
+                             "ORDER BY seq LIMIT ?"));
     q.addBindValue(int(kind));
     q.addBindValue(int(TransferInfo::State::Finished));
-    q.addBindValue(withPaused ? 1 : 0);
+    q.addBindValue(afterSeq);
+    q.addBindValue(limit);
     if (!q.exec())
         return out;
+    out.reserve(limit);
     while (q.next()) {
         QueuedTransfer t;
         t.identifier = q.value(0).toString();
@@ -32,11 +35,23 @@ QList<QueuedTransfer> TransferStore::restorable(TransferInfo::Kind kind, bool wi
         if (TransferInfo::State(q.value(4).toInt()) == TransferInfo::State::Waiting)
             t.dueAt = q.value(5).toLongLong();
         t.needsCredentials = q.value(6).toBool();
-        t.paused = q.value(7).toBool();
-        t.destination = q.value(8).toString();
+        t.destination = q.value(7).toString();
         out.append(t);
     }
     return out;
+}
+
+int TransferStore::unpauseAll(TransferInfo::Kind kind)
+{
+    if (!m_open)
+        return 0;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("UPDATE transfers SET paused = 0, updated_at = ? "
+                             "WHERE kind = ? AND paused = 1 AND state != ?"));
+    q.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    q.addBindValue(int(kind));
+    q.addBindValue(int(TransferInfo::State::Finished));
+    return q.exec() ? q.numRowsAffected() : 0;
 }
 
 bool TransferStore::setPaused(const QString &identifier, bool paused)

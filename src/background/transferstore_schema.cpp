@@ -105,7 +105,9 @@ bool TransferStore::migrate()
              QStringLiteral(
                      "ALTER TABLE transfers ADD COLUMN needs_credentials INTEGER NOT NULL DEFAULT 0"),
              QStringLiteral("UPDATE transfers SET seq = rowid"),
-             QStringLiteral("CREATE INDEX transfers_unfinished ON transfers (kind, state)")},
+             QStringLiteral("CREATE INDEX transfers_unfinished ON transfers (kind, state)"),
+             // The next seq and the restore's pages in seq order, without a scan per row.
+             QStringLiteral("CREATE INDEX transfers_seq ON transfers (seq)")},
     };
     static_assert(SchemaVersion == 4, "add a migration step");
 

@@ -399,6 +399,8 @@ void FaultServer::Connection::startResponse(int status,
         cut = Cut::Drop;
     }
     if (fault.stallAfterBytes >= 0 && fault.stallAfterBytes < sendLimit) {
+        afterStallLimit = sendLimit;
+        afterStallCut = cut;
         sendLimit = fault.stallAfterBytes;
         cut = Cut::Stall;
     }
@@ -427,6 +429,19 @@ void FaultServer::Connection::startResponse(int status,
         throttleTimer->start();
     }
     pump();
+}
+
+bool FaultServer::Connection::releaseStall(const QByteArray &forPath)
+{
+    if (path != forPath || cut != Cut::Stall || up || tus || state == State::Done)
+        return false;
+    sendLimit = afterStallLimit;
+    cut = afterStallCut;
+    throttle = 0; // its timer is gone once the stall point was reached
+    if (state == State::Stalled)
+        state = State::Responding;
+    pump();
+    return true;
 }
 
 void FaultServer::Connection::onBytesWritten(qint64 n)
@@ -612,6 +627,15 @@ qint64 FaultServer::bodyBytesSent(const QByteArray &path) const
 int FaultServer::openConnections() const
 {
     return int(d->connections.size());
+}
+
+int FaultServer::releaseStalled(const QByteArray &path)
+{
+    int released = 0;
+    const QList<Connection *> live = d->connections; // one that ends leaves the list
+    for (Connection *c : live)
+        released += c->releaseStall(path) ? 1 : 0;
+    return released;
 }
 
 char FaultServer::contentByte(quint32 seed, qint64 offset)

@@ -215,6 +215,9 @@ public:
     int requestCount(const QByteArray &path) const;
     qint64 bodyBytesSent(const QByteArray &path) const; // total over all requests to the route
     int openConnections() const;
+    // Download responses to `path` held by stallAfterBytes send the rest of their body at full
+    // speed and end as their fault says otherwise ("hold until released"); returns how many.
+    int releaseStalled(const QByteArray &path);
     QList<ReceivedUpload> uploads(const QByteArray &path = QByteArray()) const; // all if empty
     qint64 bodyBytesReceived(const QByteArray &path) const; // total over all uploads to the route
 

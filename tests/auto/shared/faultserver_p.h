@@ -148,6 +148,8 @@ class FaultServer::Connection : public QObject
 public:
     Connection(FaultServer *server, QTcpSocket *socket);
     ~Connection() override;
+    // FaultServer::releaseStalled() for this connection; false when it holds nothing of `path`.
+    bool releaseStall(const QByteArray &forPath);
 
 private:
     enum class State { ReadingHead, ReadingBody, ReadingUpload, Responding, Stalled, Done };
@@ -216,6 +218,8 @@ private:
     qint64 delivered = 0;   // body bytes the socket reported written
     qint64 lastReported = 0;
     Cut cut = Cut::None;
+    qint64 afterStallLimit = 0; // what a released stall goes on to send, and how it ends
+    Cut afterStallCut = Cut::None;
     bool linger = false; // half-close after the response, then wait for the peer to leave
     qint64 throttle = 0;
     double credit = 0;
