@@ -3,6 +3,12 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev libqt6sql6-sqlite zlib1g-dev libssl-dev)
+# The QML module (qmltyperegistrar and qmlcachegen come with the -tools package), its Qt Quick
+# Test, the Qt Quick Controls example, and the `qml` tool that runs the README's snippet.
+packages+=(qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qtqml
+           qml6-module-qtqml-models qml6-module-qtqml-workerscript qml6-module-qtquick
+           qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
+           qml6-module-qtquick-templates qml6-module-qtquick-window qml-qt6)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -39,6 +39,7 @@ void connectClient(Client *client, TransferEngine *engine, TransferInfo::Kind ki
                      });
     QObject::connect(
             engine, &TransferEngine::pendingChanged, client, &Client::pendingIdentifiersChanged);
+    engine->applyQueueSettings(client->configuration());
     if (client->configuration().resumeOnStart())
         engine->restoreOnStart(kind, client->configuration());
 }

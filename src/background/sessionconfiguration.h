@@ -66,8 +66,9 @@ public:
     std::chrono::milliseconds resultLifetime() const;
     void setResultLifetime(std::chrono::milliseconds lifetime);
 
-    // The session's concurrency: the first Downloader or Uploader of a store in a thread sets
-    // it for every client of that store. Defaults: 6 at once, 4 to one host (scheme, host, port).
+    // The session's concurrency: the latest Downloader or Uploader created on a store in a
+    // thread sets it (and allowMetered) for every client of that store. Defaults: 6 at once,
+    // 4 to one host (scheme, host, port).
     int maximumConcurrentTransfers() const;
     void setMaximumConcurrentTransfers(int count);
     int maximumConcurrentTransfersPerHost() const;

@@ -67,6 +67,9 @@ public:
     bool cancel(const QString &identifier);
     bool pause(const QString &identifier);
     int resumeAll(TransferInfo::Kind kind, const SessionConfiguration &config);
+    // The session's queue settings (concurrency, allowMetered) from the latest client created
+    // on this store; a TransferModel never sets them.
+    void applyQueueSettings(const SessionConfiguration &config);
     // Once per kind and engine, soon after: queue what is unfinished in the store.
     void restoreOnStart(TransferInfo::Kind kind, const SessionConfiguration &config);
 
@@ -91,6 +94,8 @@ Q_SIGNALS:
     void stateChanged(Background::TransferInfo::Kind kind,
                       const QString &identifier,
                       Background::TransferInfo::State state);
+    // The transfer's row left the store: forget() or cancel() in this process.
+    void removed(Background::TransferInfo::Kind kind, const QString &identifier);
     // A canceled tus upload's DELETE is over: answered (acknowledged) or failed.
     void terminated(const QString &identifier, bool acknowledged);
 
@@ -180,6 +185,7 @@ private:
     Reachability *m_systemReachability = nullptr;
     bool m_pumpQueued = false;
     bool m_loopbackNeedsNetwork = false;
+    bool m_networkWasAllowed = true;
     bool m_restored[2] = {false, false};
     QTimer m_heartbeat;
     QTimer m_remotePoll;

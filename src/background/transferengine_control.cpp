@@ -68,6 +68,7 @@ bool TransferEngine::forget(const QString &identifier)
     if (!m_store.remove(identifier))
         return false;
     QFile::remove(row->partialPath); // a Retry result may have left bytes behind
+    Q_EMIT removed(row->kind, identifier);
     Q_EMIT pendingChanged();
     return true;
 }
@@ -103,6 +104,7 @@ bool TransferEngine::cancel(const QString &identifier)
                                                        QStringLiteral("The transfer was canceled"));
     schedulePump();
     resolve(row->kind, identifier, r);
+    Q_EMIT removed(row->kind, identifier);
     Q_EMIT pendingChanged();
     return true;
 }
@@ -111,7 +113,16 @@ bool TransferEngine::pause(const QString &identifier)
 {
     if (!m_store.setPaused(identifier, true))
         return false; // unknown or finished
-    suspend(identifier, TransferInfo::State::Paused);
+    const bool held = m_jobs.contains(identifier) || m_pending.contains(identifier);
+    suspend(identifier, TransferInfo::State::Paused); // announces what it takes from the queue
+    // Not queued here (restored later, or run by another process): the clients learn it too.
+    if (!held && !m_remotePaused.contains(identifier)) {
+        if (const std::optional<TransferRow> row = m_store.find(identifier)) {
+            if (m_remote.contains(identifier))
+                m_remotePaused.insert(identifier); // the wait here need not say it again
+            Q_EMIT stateChanged(row->kind, identifier, TransferInfo::State::Paused);
+        }
+    }
     return true;
 }
 
@@ -152,6 +163,14 @@ int TransferEngine::resumeAll(TransferInfo::Kind kind, const SessionConfiguratio
     m_store.unpauseAll(kind);
     restore(kind, config, true, 0);
     return int(m_store.unfinishedIdentifiers(kind).size());
+}
+
+void TransferEngine::applyQueueSettings(const SessionConfiguration &config)
+{
+    m_config.setMaximumConcurrentTransfers(config.maximumConcurrentTransfers());
+    m_config.setMaximumConcurrentTransfersPerHost(config.maximumConcurrentTransfersPerHost());
+    m_config.setAllowMetered(config.allowMetered());
+    onNetworkChanged(); // may hold or free transfers, and runs the queue again
 }
 
 void TransferEngine::restoreOnStart(TransferInfo::Kind kind, const SessionConfiguration &config)
@@ -207,7 +226,9 @@ void TransferEngine::restore(TransferInfo::Kind kind,
 void TransferEngine::onNetworkChanged()
 {
     const bool allowed = networkAllowed();
-    qCInfo(lcEngine) << "network" << (allowed ? "usable" : "not usable");
+    if (allowed != m_networkWasAllowed)
+        qCInfo(lcEngine) << "network" << (allowed ? "usable" : "not usable");
+    m_networkWasAllowed = allowed;
     if (!allowed) {
         const QStringList running = m_jobs.keys();
         for (const QString &id : running) {
