@@ -189,25 +189,39 @@ bool TransferEngine::leaseIsLive(const Lease &lease) const
 TransferInfo TransferEngine::snapshot(const TransferRow &row)
 {
     TransferInfo info = row.toInfo();
-    if (info.state == TransferInfo::State::Paused) {
+    if (info.state == TransferInfo::State::Paused || info.state == TransferInfo::State::Running) {
+        const std::optional<Lease> held = m_store.lease(row.identifier);
+        const bool live = held && leaseIsLive(*held);
         // Paused, but another live process still runs it until it notices and lets go.
-        const std::optional<Lease> held = m_store.lease(row.identifier);
-        if (held && held->ownerToken != m_ownerToken && leaseIsLive(*held))
+        if (info.state == TransferInfo::State::Paused && live && held->ownerToken != m_ownerToken)
             info.state = row.state;
-    }
-    if (info.state == TransferInfo::State::Running) {
-        const std::optional<Lease> held = m_store.lease(row.identifier);
-        if (!held || !leaseIsLive(*held))
+        if (info.state == TransferInfo::State::Running && !live)
             info.state = TransferInfo::State::Queued; // the next call resumes it
     }
     if (info.state == TransferInfo::State::Queued && !networkAllowed() && needsNetwork(row.url))
         info.state = TransferInfo::State::WaitingForNetwork;
-    if (const auto m = m_meters.constFind(row.identifier); m != m_meters.constEnd()) {
-        info.bytesReceived = qMax(info.bytesReceived, m->speed.bytes());
-        info.bytesPerSecond = m->speed.bytesPerSecond();
-        info.etaSeconds = m->speed.etaSeconds(m->total);
-    }
+    addLiveProgress(&info);
     return info;
+}
+
+void TransferEngine::addLiveProgress(TransferInfo *info) const
+{
+    if (const auto m = m_meters.constFind(info->identifier); m != m_meters.constEnd()) {
+        info->bytesReceived = qMax(info->bytesReceived, m->speed.bytes());
+        info->bytesPerSecond = m->speed.bytesPerSecond();
+        info->etaSeconds = m->speed.etaSeconds(m->total);
+    }
+}
+
+QueueEntry TransferEngine::queueEntryFor(const TransferRow &row) const
+{
+    QueueEntry entry;
+    entry.identifier = row.identifier;
+    entry.priority = row.priority;
+    entry.seq = row.seq;
+    entry.host = TransferQueue::hostKey(row.url);
+    entry.needsNetwork = needsNetwork(row.url);
+    return entry;
 }
 
 QList<TransferInfo> TransferEngine::transfers(std::optional<TransferInfo::Kind> kind)
@@ -408,12 +422,7 @@ void TransferEngine::enqueue(const TransferRow &row,
                              bool storedRequest)
 {
     m_pending.insert(row.identifier, Pending{row, request, config, storedRequest});
-    QueueEntry entry;
-    entry.identifier = row.identifier;
-    entry.priority = row.priority;
-    entry.seq = row.seq;
-    entry.host = TransferQueue::hostKey(row.url);
-    entry.needsNetwork = needsNetwork(row.url);
+    QueueEntry entry = queueEntryFor(row);
     if (row.state == TransferInfo::State::Waiting)
         entry.dueAt = row.nextAttemptAt; // a restart must not retry early
     m_queue.insert(entry);
@@ -541,14 +550,7 @@ void TransferEngine::jobWaiting(TransferJob *job)
 
 void TransferEngine::jobDue(TransferJob *job)
 {
-    const TransferRow &row = job->row();
-    QueueEntry entry;
-    entry.identifier = row.identifier;
-    entry.priority = row.priority;
-    entry.seq = row.seq;
-    entry.host = TransferQueue::hostKey(row.url);
-    entry.needsNetwork = needsNetwork(row.url);
-    m_queue.insert(entry);
+    m_queue.insert(queueEntryFor(job->row()));
     schedulePump();
 }
 

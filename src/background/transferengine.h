@@ -80,6 +80,8 @@ public:
     // Snapshots as callers should see them: a row left "running" by a dead owner is queued.
     QList<TransferInfo> transfers(std::optional<TransferInfo::Kind> kind = std::nullopt);
     std::optional<TransferInfo> transfer(const QString &identifier);
+    // The live byte count, speed and time left of a transfer this process runs.
+    void addLiveProgress(TransferInfo *info) const;
 
 Q_SIGNALS:
     // `kind` lets a Downloader and an Uploader on one engine each speak of their own transfers.
@@ -141,6 +143,7 @@ private:
     TransferInfo snapshot(const TransferRow &row);
     bool ownerIsDead(const Lease &lease) const;
     bool leaseIsLive(const Lease &lease) const;
+    QueueEntry queueEntryFor(const TransferRow &row) const;
     void enqueue(const TransferRow &row,
                  const QNetworkRequest &request,
                  const SessionConfiguration &config,

@@ -19,6 +19,10 @@ public:
     // `announced`: the state the engine just signalled.
     void refresh(const QString &identifier,
                  std::optional<TransferInfo::State> announced = std::nullopt);
+    // A progress signal: the row's bytes, speed and ETA without reading the store again.
+    void progressed(const QString &identifier, qint64 done, qint64 total);
+    // Replaces a row, signalling only the roles that changed.
+    void update(int row, const TransferInfo &fresh);
     void append(const TransferInfo &info);
     void removeRow(int row);
     void rebuildIndex(int from);
@@ -95,12 +99,12 @@ void TransferModelPrivate::attach()
                      [this](TransferInfo::Kind, const QString &id, TransferInfo::State state) {
                          refresh(id, state);
                      });
-    // The snapshot carries the engine's live byte count, speed and ETA.
-    QObject::connect(
-            e,
-            &TransferEngine::progress,
-            q,
-            [this](TransferInfo::Kind, const QString &id, qint64, qint64) { refresh(id); });
+    QObject::connect(e,
+                     &TransferEngine::progress,
+                     q,
+                     [this](TransferInfo::Kind, const QString &id, qint64 done, qint64 total) {
+                         progressed(id, done, total);
+                     });
     // A canceled transfer (here or by another process) ends with a Canceled result and no row.
     QObject::connect(e,
                      &TransferEngine::finished,
@@ -171,17 +175,35 @@ void TransferModelPrivate::refresh(const QString &identifier,
         if (*announced != TransferInfo::State::Waiting)
             fresh->nextAttemptAt = QDateTime();
     }
-    if (row < 0) {
+    if (row < 0)
         append(*fresh);
+    else
+        update(row, *fresh);
+}
+
+void TransferModelPrivate::progressed(const QString &identifier, qint64 done, qint64 total)
+{
+    const int row = index.value(identifier, -1);
+    if (!engine || row < 0) {
+        refresh(identifier);
         return;
     }
+    TransferInfo fresh = rows.at(row);
+    fresh.bytesReceived = done;
+    fresh.bytesTotal = total;
+    engine->addLiveProgress(&fresh);
+    update(row, fresh);
+}
+
+void TransferModelPrivate::update(int row, const TransferInfo &fresh)
+{
     // Only the roles that changed, so a view redraws no more than it must.
     QList<int> changed;
     for (int role = kFirstRole; role <= kLastRole; ++role) {
-        if (roleValue(rows.at(row), role) != roleValue(*fresh, role))
+        if (roleValue(rows.at(row), role) != roleValue(fresh, role))
             changed.append(role);
     }
-    rows[row] = *fresh;
+    rows[row] = fresh;
     if (changed.isEmpty())
         return;
     const QModelIndex at = q->index(row);
