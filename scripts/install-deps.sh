@@ -9,6 +9,9 @@ packages+=(qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qtqml
            qml6-module-qtqml-models qml6-module-qtqml-workerscript qml6-module-qtquick
            qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
            qml6-module-qtquick-templates qml6-module-qtquick-window qml-qt6)
+# Hardening (issue 6): certificates for the TLS tests, clang with libFuzzer and the sanitizer
+# runtimes for the fuzz targets, llvm-symbolizer for readable sanitizer reports, clang-tidy.
+packages+=(openssl ca-certificates clang libclang-rt-14-dev llvm clang-tidy)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,9 +5,12 @@
 
 #include <downloader.h>
 #include <sessionconfiguration.h>
+#include <storerecovery.h>
 #include <uploader.h>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QLoggingCategory>
 
 #include <csignal>
@@ -38,9 +41,47 @@ Background::SessionConfiguration configurationFor(const Options &o)
     if (o.diskReserve >= 0)
         config.setDiskSpaceReserve(o.diskReserve);
     config.setAllowMetered(o.allowMetered);
+    config.setCaCertificates(o.caCertificates);
     // Each command says which transfers it runs; `resume` names them all.
     config.setResumeOnStart(false);
     return config;
+}
+
+// --recover: alone it reports on stdout; before a command, only a move is told, on stderr.
+int recover(const QString &storePath, const Options &o)
+{
+    using Background::StoreRecovery;
+    const StoreRecovery r = Background::recoverStore(storePath);
+    if (r.status == StoreRecovery::Status::Failed)
+        return fail(ExitFailed, r.errorString);
+    const bool alone = o.command == Command::None;
+    if (alone && o.json) {
+        QJsonObject json{{QStringLiteral("store"), r.storePath}};
+        json.insert(QStringLiteral("status"),
+                    r.status == StoreRecovery::Status::Healthy ? QStringLiteral("healthy")
+                                                               : QStringLiteral("recovered"));
+        if (!r.movedTo.isEmpty()) {
+            json.insert(QStringLiteral("movedTo"), r.movedTo);
+            json.insert(QStringLiteral("reason"), r.errorString);
+        }
+        printLine(QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact)));
+    } else if (r.status == StoreRecovery::Status::Healthy) {
+        if (alone)
+            printLine(
+                    QStringLiteral("%1: the store is usable; nothing was moved").arg(r.storePath));
+    } else {
+        const QString line = QStringLiteral("moved the unusable store %1 to %2 and started a new "
+                                            "one; partial files were kept")
+                                     .arg(r.storePath, r.movedTo);
+        if (alone)
+            printLine(line);
+        else
+            std::fputs((QStringLiteral("bgtransfer: ") + line + QLatin1Char('\n'))
+                               .toLocal8Bit()
+                               .constData(),
+                       stderr);
+    }
+    return ExitSuccess;
 }
 
 } // namespace
@@ -75,8 +116,13 @@ int main(int argc, char **argv)
         break;
     }
 
-    // Same configuration, same thread: both share one engine and store.
     const Background::SessionConfiguration config = configurationFor(options);
+    if (options.recover) {
+        if (const int status = recover(config.storePath(), options);
+            status != ExitSuccess || options.command == Command::None)
+            return status;
+    }
+    // Same configuration, same thread: both share one engine and store.
     Background::Downloader downloader(config);
     Background::Uploader uploader(config);
     if (downloader.storeError() != Background::NetworkResponse::Error::NoError)

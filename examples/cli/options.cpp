@@ -56,6 +56,7 @@ bool isGlobalOption(const QString &name)
             QStringLiteral("--concurrency"),
             QStringLiteral("--disk-reserve"),
             QStringLiteral("--no-metered"),
+            QStringLiteral("--recover"),
             QStringLiteral("--version"),
     };
     return names.contains(name);
@@ -344,7 +345,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         if (!isGlobalOption(token.name))
             return usage(QStringLiteral("unknown option '%1' (try --help)").arg(arg));
         if (token.name == QLatin1String("--json") || token.name == QLatin1String("--version")
-            || token.name == QLatin1String("--no-metered")) {
+            || token.name == QLatin1String("--no-metered")
+            || token.name == QLatin1String("--recover")) {
             if (token.value)
                 return usage(QStringLiteral("%1 takes no value").arg(token.name));
             if (token.name == QLatin1String("--version")) {
@@ -353,6 +355,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
             }
             if (token.name == QLatin1String("--json"))
                 o->json = true;
+            else if (token.name == QLatin1String("--recover"))
+                o->recover = true;
             else
                 o->allowMetered = false;
             continue;
@@ -363,8 +367,11 @@ ParseResult parseArguments(const QStringList &args, Options *o)
         if (const ParseResult r = parseGlobal(token, value, o); !r.ok())
             return r;
     }
-    if (i >= args.size())
+    if (i >= args.size()) {
+        if (o->recover)
+            return {}; // --recover alone: command None
         return usage(QStringLiteral("no command given (try --help)"));
+    }
 
     const QString commandName = args.at(i++);
     o->command = commandFor(commandName);
@@ -384,7 +391,10 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     std::optional<QString> chunkSize;
     std::optional<QString> priority;
     std::optional<QString> input;
+    std::optional<QString> caFile;
     const bool transfers = o->command == Command::Download || o->command == Command::Upload;
+    // Every command that may send a request (cancel: a tus upload's DELETE).
+    const bool sends = transfers || o->command == Command::Resume || o->command == Command::Cancel;
     bool endOfOptions = false;
     for (; i < args.size(); ++i) {
         const QString &arg = args.at(i);
@@ -421,6 +431,8 @@ ParseResult parseArguments(const QStringList &args, Options *o)
             slot = &identifier;
         else if (transfers && token.name == QLatin1String("--priority"))
             slot = &priority;
+        else if (sends && token.name == QLatin1String("--ca-file"))
+            slot = &caFile;
         if (o->command == Command::Download) {
             if (token.name == QLatin1String("-o") || token.name == QLatin1String("--output"))
                 slot = &output;
@@ -500,6 +512,17 @@ ParseResult parseArguments(const QStringList &args, Options *o)
     }
     if (!positionals.isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(positionals.first()));
+    if (caFile) {
+        QFile file(*caFile);
+        if (!file.open(QIODevice::ReadOnly))
+            return usage(QStringLiteral("--ca-file: cannot read '%1': %2")
+                                 .arg(*caFile, file.errorString()));
+        // A PEM file of certificates is small; more is not one.
+        o->caCertificates = QSslCertificate::fromData(file.read(16 * 1024 * 1024), QSsl::Pem);
+        o->caCertificates.removeIf([](const QSslCertificate &c) { return c.isNull(); });
+        if (o->caCertificates.isEmpty())
+            return usage(QStringLiteral("--ca-file: '%1' holds no PEM certificate").arg(*caFile));
+    }
     if (!transfers)
         return {};
     if (priority) {
@@ -584,6 +607,9 @@ QString usageText()
                    "                 disk-full result), or every paused and unfinished download\n"
                    "                 and upload, and wait for them\n"
                    "\n"
+                   "download, upload, resume and cancel take --ca-file FILE: also trust the CA\n"
+                   "certificates in PEM FILE for https (besides the system's).\n"
+                   "\n"
                    "Global options (before the command):\n"
                    "  --store FILE               the transfer store (default: %1)\n"
                    "  --json                     one JSON object per line on stdout\n"
@@ -600,6 +626,9 @@ QString usageText()
                    "                             (default %4 MiB)\n"
                    "  --no-metered               wait while the system reports a metered "
                    "connection\n"
+                   "  --recover                  if the store is corrupt or not a store, move it\n"
+                   "                             aside (FILE.broken-TIME) and start a new one;\n"
+                   "                             partial files are kept; alone: only that\n"
                    "  -h, --help                 this text\n"
                    "  --version                  the version\n"
                    "\n"

@@ -9,6 +9,7 @@
 #include <QtCore/QPair>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
+#include <QtNetwork/QSslCertificate>
 
 #include <chrono>
 #include <optional>
@@ -62,6 +63,7 @@ struct Options
     int concurrency = 0;     // 0: the library's defaults
     qint64 diskReserve = -1; // -1: the library's default
     bool allowMetered = true;
+    bool recover = false; // move an unusable store aside first (alone: only that)
 
     Command command = Command::None;
     // download, upload
@@ -85,6 +87,8 @@ struct Options
     Background::TransferInfo::Priority priority = Background::TransferInfo::Priority::Normal;
     // download, upload, result, forget, cancel, pause, resume (empty: all)
     QString identifier;
+    // download, upload, resume, cancel: --ca-file, trusted besides the system's CAs
+    QList<QSslCertificate> caCertificates;
 };
 
 struct ParseResult

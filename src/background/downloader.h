@@ -44,6 +44,7 @@ public:
     SessionConfiguration configuration() const;
 
     // NoError when the store opened; otherwise every call answers Failed with StoreError.
+    // A corrupt or foreign store stays untouched until the app calls recoverStore().
     NetworkResponse::Error storeError() const;
     QString storeErrorString() const;
 

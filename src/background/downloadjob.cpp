@@ -15,8 +15,8 @@
 namespace Background {
 
 namespace {
-constexpr qint64 kReadChunk = 256 * 1024;
-constexpr qint64 kReadBufferSize = 1024 * 1024; // Qt's 0 means unbounded: never use it
+constexpr qint64 kReadChunk = qint64(256) * 1024;
+constexpr qint64 kReadBufferSize = qint64(1024) * 1024; // Qt's 0 means unbounded: never use it
 constexpr int kProgressIntervalMs = 100;
 
 } // namespace
@@ -96,7 +96,7 @@ void DownloadJob::beginAttempt()
     qCInfo(lcDownload).noquote() << m_row.identifier << "attempt" << m_row.attempts << "from"
                                  << m_offset << m_currentUrl.toDisplayString();
 
-    m_reply.reset(m_engine->network()->get(req));
+    m_reply.reset(m_engine->network(m_config)->get(req));
     m_reply->setReadBufferSize(m_config.maximumRate() > 0 ? qBound<qint64>(
                                        16 * 1024, m_config.maximumRate() / 4, kReadBufferSize)
                                                           : kReadBufferSize);
@@ -129,14 +129,19 @@ void DownloadJob::onMetaDataChanged()
         return;
     m_stallTimer.start();
     m_status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (const HeaderList head = replyHeaders(m_reply.get());
+        m_status != 0 && !Http::responseHeadProblem(head).isEmpty()) {
+        abortReply();
+        refusedHead(m_status, head);
+        return;
+    }
     if (m_status >= 200 && m_status < 300 && m_status != 206) {
         if (m_offset > 0) {
             qCInfo(lcDownload) << m_row.identifier << "server sent the whole entity; starting over";
             m_partial.truncate(0);
             m_offset = 0;
         }
-        const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
-        m_total = length.isValid() ? length.toLongLong() : -1;
+        m_total = Http::parseContentLength(m_reply->rawHeader("Content-Length")).value_or(-1);
     } else if (m_status == 206) {
         const auto range = Http::parseContentRange(m_reply->rawHeader("Content-Range"));
         if (!range || range->isUnsatisfied() || range->first != m_offset) {
@@ -286,6 +291,20 @@ bool DownloadJob::noRoomFor(qint64 toCome)
     if (!volume.isValid() || available < 0 || available - toCome >= reserve)
         return false;
     abortReply();
+    if (toCome > volume.bytesTotal()) {
+        // No amount of waiting or cleaning up makes room for this: an absurd size, not a full
+        // disk to resume on later.
+        NetworkResponse r = baseResponse(m_status, {});
+        r.setOutcome(NetworkResponse::Outcome::Failed);
+        r.setError(NetworkResponse::Error::TooLarge,
+                   QStringLiteral("The server announces %1 more bytes for %2, more than the "
+                                  "whole volume %3 holds (%4 bytes)")
+                           .arg(toCome)
+                           .arg(m_row.destination, QDir::toNativeSeparators(volume.rootPath()))
+                           .arg(volume.bytesTotal()));
+        finalize(r);
+        return true;
+    }
     NetworkResponse r = baseResponse(m_status, {});
     r.setOutcome(NetworkResponse::Outcome::Failed);
     r.setBytes(bytesDone());

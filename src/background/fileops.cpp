@@ -48,6 +48,46 @@ void setError(IoError *error, int code)
 
 } // namespace
 
+bool openPrivateFile(QFile &file, const QString &path, IoError *error)
+{
+#if defined(Q_OS_WIN)
+    file.setFileName(path);
+    const bool ok = file.open(QIODevice::ReadWrite | QIODevice::Unbuffered);
+    if (!ok && error)
+        error->message = file.errorString();
+    return ok;
+#else
+    const QByteArray native = QFile::encodeName(path);
+    // O_NONBLOCK: opening a planted FIFO must not wait for a writer; cleared below.
+    const int fd = ::open(native.constData(),
+                          O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                          S_IRUSR | S_IWUSR);
+    if (fd < 0) {
+        const int code = errno;
+        setError(error, code);
+        if (error && code == ELOOP)
+            error->message = QStringLiteral("it is a symbolic link");
+        return false;
+    }
+    struct stat st = {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        if (error)
+            error->message = QStringLiteral("it is not a regular file");
+        return false;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (!file.open(
+                fd, QIODevice::ReadWrite | QIODevice::Unbuffered, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        if (error)
+            error->message = file.errorString();
+        return false;
+    }
+    return true;
+#endif
+}
+
 bool syncFile(QFile &file, IoError *error)
 {
     if (!file.flush()) {
@@ -189,7 +229,7 @@ bool makeOrdinary(const QString &path)
 
 QByteArray fingerprint(const QString &path)
 {
-    constexpr qint64 kEdge = 64 * 1024;
+    constexpr qint64 kEdge = qint64(64) * 1024;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return {};

@@ -39,6 +39,14 @@ BACKGROUND_AUTOTEST_EXPORT bool syncDirectory(const QString &dirPath);
 // Atomically replace `to` with `from` (rename(2) / MoveFileEx with REPLACE_EXISTING).
 BACKGROUND_AUTOTEST_EXPORT bool replaceFile(const QString &from, const QString &to, QString *error);
 
+// Opens (creating if missing) the owner-only file `path` for reading and writing, Unbuffered,
+// without following a symbolic link at its last component, and refuses anything but a regular
+// file: a link or FIFO planted where a partial file will go is never written through.
+// Where the platform has no such flags, an ordinary QFile::open.
+// QFile forgets the name of a file it opened by handle: keep `path` yourself.
+BACKGROUND_AUTOTEST_EXPORT bool
+openPrivateFile(QFile &file, const QString &path, IoError *error = nullptr);
+
 // Owner-only access: 0600 for files, 0700 for directories. A no-op where modes do not exist.
 BACKGROUND_AUTOTEST_EXPORT bool makePrivate(const QString &path, bool isDirectory);
 

@@ -394,10 +394,13 @@ bool isWeakETag(const QByteArray &etag)
 QByteArray ifRangeValidator(const QByteArray &etag, const QByteArray &lastModified)
 {
     // RFC 9110 forbids a weak ETag in If-Range: it would let a changed entity resume.
-    const QByteArray trimmedETag = etag.trimmed();
+    QByteArray trimmedETag = etag.trimmed();
     if (!trimmedETag.isEmpty() && !isWeakETag(trimmedETag))
         return trimmedETag;
-    return lastModified.trimmed();
+    // If-Range holds an entity-tag or an HTTP-date: a Last-Modified that is neither a date nor
+    // safe to send (W/"x" would be read as a weak tag) proves nothing.
+    const QByteArray trimmedDate = lastModified.trimmed();
+    return parseHttpDate(trimmedDate).isValid() ? trimmedDate : QByteArray();
 }
 
 bool isSameOrigin(const QUrl &a, const QUrl &b)
@@ -455,6 +458,45 @@ RedirectCheck checkRedirect(const QUrl &from, const QByteArray &location, QUrl *
 bool isHttpUrl(const QUrl &url)
 {
     return url.isValid() && isHttpScheme(url.scheme()) && !url.host().isEmpty();
+}
+
+std::optional<qint64> parseContentLength(const QByteArray &value)
+{
+    std::optional<qint64> result;
+    for (const QByteArray &part : value.split(',')) {
+        const QByteArray digits = part.trimmed();
+        const std::optional<qint64> n
+                = parseDigits(digits.constData(), digits.constData() + digits.size());
+        if (!n || (result && *result != *n))
+            return std::nullopt;
+        result = n;
+    }
+    return result;
+}
+
+QString responseHeadProblem(const HeaderList &headers)
+{
+    if (headers.isEmpty())
+        return QStringLiteral("The response head has no header fields, or more or larger ones "
+                              "than can be read");
+    if (headers.size() > MaxResponseHeaderFields)
+        return QStringLiteral("The response has %1 header fields, more than the %2 accepted")
+                .arg(headers.size())
+                .arg(MaxResponseHeaderFields);
+    qint64 bytes = 0;
+    for (const auto &[name, value] : headers)
+        bytes += name.size() + value.size() + 4; // ": " and CRLF
+    if (bytes > MaxResponseHeadBytes)
+        return QStringLiteral("The response head has %1 bytes, more than the %2 accepted")
+                .arg(bytes)
+                .arg(MaxResponseHeadBytes);
+    for (const auto &[name, value] : headers) {
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0 && !parseContentLength(value))
+            return QStringLiteral("The response has a malformed or contradictory Content-Length "
+                                  "'%1'")
+                    .arg(QString::fromLatin1(value.left(64)));
+    }
+    return {};
 }
 
 } // namespace Background::Http

@@ -43,8 +43,8 @@ BACKGROUND_AUTOTEST_EXPORT std::optional<ContentRange> parseContentRange(const Q
 
 BACKGROUND_AUTOTEST_EXPORT bool isWeakETag(const QByteArray &etag);
 
-// The If-Range value that proves the entity unchanged: a strong ETag, else Last-Modified,
-// else empty (then a resume cannot be proven safe and must start over).
+// The If-Range value that proves the entity unchanged: a strong ETag, else Last-Modified when
+// it is an HTTP-date, else empty (then a resume cannot be proven safe and must start over).
 BACKGROUND_AUTOTEST_EXPORT QByteArray ifRangeValidator(const QByteArray &etag,
                                                        const QByteArray &lastModified);
 
@@ -63,5 +63,18 @@ BACKGROUND_AUTOTEST_EXPORT RedirectCheck checkRedirect(const QUrl &from,
                                                        QUrl *target);
 
 BACKGROUND_AUTOTEST_EXPORT bool isHttpUrl(const QUrl &url); // http or https with a host
+
+// Limits on a response head; Qt 6.4 sets none, so a server could make us hold any amount.
+constexpr int MaxResponseHeaderFields = 100;               // after Qt merges repeated names
+constexpr qint64 MaxResponseHeadBytes = qint64(64) * 1024; // names and values together
+
+// A Content-Length value: decimal digits that fit qint64, or a list of one value repeated
+// ("5, 5", as a proxy may merge them). Anything else, including a sign, is nullopt.
+BACKGROUND_AUTOTEST_EXPORT std::optional<qint64> parseContentLength(const QByteArray &value);
+
+// Why a response head must be refused: too many or too large fields, none at all (Qt 6.4
+// drops every field of a head past its own limits, and real servers send at least a Date or
+// a length), or a malformed or contradictory Content-Length. Empty when it may be used.
+BACKGROUND_AUTOTEST_EXPORT QString responseHeadProblem(const HeaderList &headers);
 
 } // namespace Background::Http

@@ -1,5 +1,6 @@
 #include "partialfile.h"
 
+#include "faultpoint.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "transferstore.h"
@@ -32,20 +33,17 @@ qint64 PartialFile::trustedOffset(qint64 onDisk, const TransferRow &row, const Q
 }
 
 PartialFile::PartialFile(const QString &path)
-    : m_file(path)
+    : m_path(path)
 {}
 
 std::optional<PartialFile::Failure> PartialFile::openForResume(const TransferRow &row,
                                                                qint64 *offset)
 {
     if (!m_file.isOpen()) {
-        const bool existed = m_file.exists();
         // Unbuffered: writes go straight to the OS, which says why one fails (see write()).
-        if (!m_file.open(QIODevice::ReadWrite | QIODevice::Unbuffered))
-            return Failure{NetworkResponse::Error::LocalIoError,
-                           QStringLiteral("Cannot open %1: %2").arg(path(), m_file.errorString())};
-        if (!existed)
-            FileOps::makePrivate(path(), false);
+        FileOps::IoError error;
+        if (!FileOps::openPrivateFile(m_file, m_path, &error))
+            return failureOf(error, QStringLiteral("open %1"), path());
     }
     const qint64 onDisk = m_file.size();
     *offset = trustedOffset(onDisk, row, FileOps::bootId());
@@ -131,6 +129,7 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
 {
     if (!sync())
         return m_ioFailure;
+    faultPoint("download.after-data-sync");
     if (!expectedSha256.isEmpty()) {
         // The running hash covers the file unless hashing was off or the file was written
         // around it; then it is read once more.
@@ -152,7 +151,9 @@ std::optional<PartialFile::Failure> PartialFile::publish(const QString &destinat
     if (!FileOps::replaceFile(path(), destination, &why))
         return Failure{NetworkResponse::Error::LocalIoError,
                        QStringLiteral("Cannot move the download to %1: %2").arg(destination, why)};
+    faultPoint("download.after-rename");
     FileOps::syncDirectory(QFileInfo(destination).absolutePath());
+    faultPoint("download.after-dir-sync");
     return std::nullopt;
 }
 

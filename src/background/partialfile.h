@@ -51,7 +51,7 @@ public:
     void close();
     void remove();
     bool isOpen() const { return m_file.isOpen(); }
-    QString path() const { return m_file.fileName(); }
+    QString path() const { return m_path; }
     QString errorString() const { return m_file.errorString(); }
 
     // Durable steps 1 to 3: fsync, integrity check (when a SHA-256 is expected), atomic rename
@@ -61,6 +61,7 @@ public:
 private:
     bool rehash(qint64 size); // the running hash restarted over the file's first `size` bytes
 
+    QString m_path; // m_file, opened by handle, does not keep it
     QFile m_file;
     bool m_hashing = false;
     QCryptographicHash m_hash{QCryptographicHash::Sha256};

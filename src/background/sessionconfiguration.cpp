@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QSharedData>
 #include <QtCore/QStandardPaths>
 
@@ -28,6 +29,7 @@ public:
     qint64 diskSpaceReserve = 64 * 1024 * 1024;
     bool allowMetered = true;
     bool resumeOnStart = true;
+    QList<QSslCertificate> caCertificates;
 };
 
 SessionConfiguration::SessionConfiguration()
@@ -177,6 +179,34 @@ bool SessionConfiguration::resumeOnStart() const
 void SessionConfiguration::setResumeOnStart(bool resume)
 {
     d->resumeOnStart = resume;
+}
+
+QList<QSslCertificate> SessionConfiguration::caCertificates() const
+{
+    return d->caCertificates;
+}
+void SessionConfiguration::setCaCertificates(const QList<QSslCertificate> &certificates)
+{
+    d->caCertificates.clear();
+    for (const QSslCertificate &c : certificates) {
+        if (!c.isNull() && !d->caCertificates.contains(c))
+            d->caCertificates.append(c);
+    }
+}
+
+bool SessionConfiguration::addCaCertificatesFromFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    // A PEM file is small; a huge one is not a certificate file.
+    const QList<QSslCertificate> read
+            = QSslCertificate::fromData(file.read(16 * 1024 * 1024), QSsl::Pem);
+    if (std::none_of(
+                read.begin(), read.end(), [](const QSslCertificate &c) { return !c.isNull(); }))
+        return false;
+    setCaCertificates(d->caCertificates + read);
+    return true;
 }
 
 } // namespace Background

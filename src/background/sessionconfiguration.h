@@ -4,8 +4,10 @@
 #include "retrypolicy.h"
 
 #include <QtCore/QByteArrayList>
+#include <QtCore/QList>
 #include <QtCore/QSharedDataPointer>
 #include <QtCore/QString>
+#include <QtNetwork/QSslCertificate>
 
 #include <chrono>
 
@@ -88,6 +90,15 @@ public:
     // request carried sensitive headers waits for the app to ask for it again with them.
     bool resumeOnStart() const;
     void setResumeOnStart(bool resume);
+
+    // Certificate authorities the session trusts for https besides the system's (a company's
+    // own CA, say). Every request of the session's transfers checks the server against both;
+    // the library never ignores a TLS error. Empty by default.
+    QList<QSslCertificate> caCertificates() const;
+    void setCaCertificates(const QList<QSslCertificate> &certificates);
+    // Adds the certificates of the PEM file at `path`; false, adding none, when the file
+    // cannot be read or holds no certificate.
+    bool addCaCertificatesFromFile(const QString &path);
 
 private:
     QSharedDataPointer<SessionConfigurationData> d;

@@ -1,11 +1,12 @@
 #include "transferengine.h"
 
 #include "clock.h"
-#include "reachability.h"
 #include "downloadjob.h"
+#include "faultpoint.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
+#include "reachability.h"
 #include "tusrules.h"
 #include "tusuploadjob.h"
 #include "uploadjob.h"
@@ -38,6 +39,9 @@ QString validateIdentifier(const QString &identifier)
     if (identifier.size() > kMaxIdentifierLength)
         return QStringLiteral("The identifier is longer than %1 characters")
                 .arg(kMaxIdentifierLength);
+    // Stored as UTF-8: a lone surrogate would not survive, and two names could become one.
+    if (!QStringView(identifier).isValidUtf16())
+        return QStringLiteral("The identifier is not valid Unicode");
     for (const QChar c : identifier) {
         if (c.category() == QChar::Other_Control)
             return QStringLiteral("The identifier contains a control character");
@@ -62,7 +66,10 @@ std::shared_ptr<TransferEngine> TransferEngine::forConfiguration(const SessionCo
     const QString key = QFileInfo(config.storePath()).absoluteFilePath() + QLatin1Char('@')
                         + QString::number(quintptr(QThread::currentThread()), 16);
     QMutexLocker lock(&mutex);
-    if (std::shared_ptr<TransferEngine> existing = engines.value(key).lock())
+    // One whose store failed is not shared: the next client tries again (after a recovery,
+    // say), while the old clients keep the failed one.
+    if (std::shared_ptr<TransferEngine> existing = engines.value(key).lock();
+        existing && existing->m_store.isOpen())
         return existing;
     std::shared_ptr<TransferEngine> engine(new TransferEngine(config));
     engines.insert(key, engine);
@@ -98,6 +105,22 @@ TransferEngine::TransferEngine(const SessionConfiguration &config)
     m_pauseWatch.setInterval(kPauseWatchMs);
     connect(&m_pauseWatch, &QTimer::timeout, this, &TransferEngine::watchPaused);
     setReachability(nullptr);
+}
+
+QNetworkAccessManager *TransferEngine::network(const SessionConfiguration &config)
+{
+    const QList<QSslCertificate> authorities = config.caCertificates();
+    if (authorities.isEmpty())
+        return m_network;
+    QByteArray key;
+    for (const QSslCertificate &c : authorities)
+        key += c.digest(QCryptographicHash::Sha256);
+    QNetworkAccessManager *&network = m_trustNetworks[key];
+    if (!network) {
+        network = new QNetworkAccessManager(this);
+        network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    }
+    return network;
 }
 
 TransferEngine::~TransferEngine()
@@ -353,7 +376,7 @@ QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
     const QString identifier = fresh.identifier;
     auto promise = std::make_shared<QPromise<NetworkResponse>>();
     promise->start();
-    const QFuture<NetworkResponse> future = promise->future();
+    QFuture<NetworkResponse> future = promise->future();
     const auto answer = [&](const NetworkResponse &response) {
         promise->addResult(response);
         promise->finish();
@@ -596,6 +619,7 @@ void TransferEngine::resolve(TransferInfo::Kind kind,
                              const NetworkResponse &response)
 {
     // The result is already in the store; only now do callers hear of it.
+    faultPoint("result.before-signal");
     const QList<Promise> promises = m_promises.take(identifier);
     m_remote.remove(identifier);
     m_remotePaused.remove(identifier);

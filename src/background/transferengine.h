@@ -40,6 +40,10 @@ public:
 
     TransferStore &store() { return m_store; }
     QNetworkAccessManager *network() const { return m_network; }
+    // The manager for requests that trust `config`'s certificate authorities. Qt checks a
+    // server's certificate when it opens a connection and then reuses it (and its settings)
+    // for any request to that host, so sessions that trust differently never share one.
+    QNetworkAccessManager *network(const SessionConfiguration &config);
     Clock *clock() const { return m_clock; }
     void setClock(Clock *clock); // for tests; not owned, must outlive the engine's use of it
     Reachability *reachability() const { return m_reachability; }
@@ -167,12 +171,16 @@ private:
     void
     resolve(TransferInfo::Kind kind, const QString &identifier, const NetworkResponse &response);
     void pollRemote();
-    void terminate(const QString &identifier, const QNetworkRequest &base, const QUrl &uploadUrl);
+    void terminate(const QString &identifier,
+                   const QNetworkRequest &base,
+                   const QUrl &uploadUrl,
+                   const SessionConfiguration &trust);
     static QFuture<NetworkResponse> ready(const NetworkResponse &response);
 
     SessionConfiguration m_config;
     TransferStore m_store;
     QNetworkAccessManager *m_network;
+    QHash<QByteArray, QNetworkAccessManager *> m_trustNetworks; // by the CAs' digests
     Clock *m_clock;
     QString m_ownerToken;
     qint64 m_startedAt;

@@ -81,10 +81,22 @@ bool TransferEngine::cancel(const QString &identifier)
     // A tus upload also asks its server to delete what it has (termination).
     const bool tus = row->kind == TransferInfo::Kind::Upload && !row->remoteUrl.isEmpty();
     TransferJob *job = m_jobs.take(identifier);
-    // The app's headers when this process runs the upload, else those the store kept.
-    const QNetworkRequest terminationBase = !tus  ? QNetworkRequest()
-                                            : job ? job->requestFor(row->remoteUrl)
-                                                  : storedRequest(*row);
+    // The app's headers when this process runs the upload, else those the store kept; the
+    // trust of the session that asked for it, else of this engine's first client.
+    SessionConfiguration trust = m_config;
+    if (job)
+        trust = job->configuration();
+    else if (m_pending.contains(identifier))
+        trust = m_pending.value(identifier).config;
+    else if (m_remote.contains(identifier))
+        trust = m_remote.value(identifier).config;
+    QNetworkRequest terminationBase;
+    if (tus && job) {
+        terminationBase = job->requestFor(row->remoteUrl);
+    } else if (tus) {
+        terminationBase = storedRequest(*row);
+        TransferJob::applyTrust(&terminationBase, trust);
+    }
     if (job) {
         job->disconnect(this);
         job->cancel(); // its PATCH is aborted before the DELETE goes out
@@ -95,7 +107,7 @@ bool TransferEngine::cancel(const QString &identifier)
     m_queue.release(identifier);
     m_meters.remove(identifier);
     if (tus)
-        terminate(identifier, terminationBase, row->remoteUrl);
+        terminate(identifier, terminationBase, row->remoteUrl, trust);
     // Another owning process notices at its next checkpoint that the row is gone.
     m_store.remove(identifier);
     QFile::remove(row->partialPath);
@@ -249,10 +261,11 @@ void TransferEngine::watchPaused()
 
 void TransferEngine::terminate(const QString &identifier,
                                const QNetworkRequest &base,
-                               const QUrl &uploadUrl)
+                               const QUrl &uploadUrl,
+                               const SessionConfiguration &trust)
 {
     QNetworkReply *reply
-            = m_network->deleteResource(TusUploadJob::terminationRequest(base, uploadUrl));
+            = network(trust)->deleteResource(TusUploadJob::terminationRequest(base, uploadUrl));
     connect(reply, &QNetworkReply::finished, this, [this, reply, identifier] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         reply->deleteLater();

@@ -1,6 +1,7 @@
 #include "transferjob.h"
 
 #include "clock.h"
+#include "faultpoint.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
@@ -8,6 +9,7 @@
 
 #include <QtCore/QDateTime>
 #include <QtCore/QFileInfo>
+#include <QtNetwork/QSslConfiguration>
 
 #include <limits>
 
@@ -67,7 +69,26 @@ QNetworkRequest TransferJob::requestFor(const QUrl &url) const
     // and turn uploads into GETs.
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::ManualRedirectPolicy);
+    applyTrust(&req, m_config);
     return req;
+}
+
+void TransferJob::applyTrust(QNetworkRequest *request, const SessionConfiguration &config)
+{
+    const QList<QSslCertificate> authorities = config.caCertificates();
+    if (authorities.isEmpty())
+        return; // the request's own configuration: the system's default unless the app set one
+    // Added to this request's copy only: the process-wide default stays as it is.
+    QSslConfiguration ssl = request->sslConfiguration();
+    QList<QSslCertificate> trusted = ssl.caCertificates();
+    if (trusted.isEmpty()) {
+        // Qt looks the system's CAs up on demand only while a configuration lists none of its
+        // own, so once ours are added the system's must be listed too. Read once per process.
+        static const QList<QSslCertificate> system = QSslConfiguration::systemCaCertificates();
+        trusted = system;
+    }
+    ssl.setCaCertificates(trusted + authorities);
+    request->setSslConfiguration(ssl);
 }
 
 std::optional<std::chrono::seconds> TransferJob::retryAfterOf(const HeaderList &headers,
@@ -178,10 +199,23 @@ void TransferJob::ReplyDeleter::operator()(QNetworkReply *reply) const
     }
 }
 
+bool TransferJob::refusedHead(int status, const HeaderList &headers)
+{
+    const QString why = status != 0 ? Http::responseHeadProblem(headers) : QString();
+    if (why.isEmpty())
+        return false;
+    qCWarning(lcEngine).noquote() << m_row.identifier << why;
+    NetworkResponse r = baseResponse(status, {});
+    r.setOutcome(NetworkResponse::Outcome::Failed);
+    r.setError(NetworkResponse::Error::ProtocolError, why);
+    finalize(r);
+    return true;
+}
+
 HeaderList TransferJob::replyHeaders(const QNetworkReply *reply)
 {
     HeaderList out;
-    const auto pairs = reply->rawHeaderPairs();
+    const auto &pairs = reply->rawHeaderPairs();
     for (const auto &p : pairs)
         out.append(p);
     return out;
@@ -243,6 +277,7 @@ void TransferJob::finalize(NetworkResponse response)
                                                       NetworkResponse::Error::Canceled,
                                                       QStringLiteral("The transfer was canceled"));
     }
+    faultPoint("result.after-commit");
     Q_EMIT finished(response);
 }
 

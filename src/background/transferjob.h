@@ -41,6 +41,8 @@ public:
     const SessionConfiguration &configuration() const { return m_config; }
     // The app's request for `url`, with sensitive headers dropped away from the home origin.
     QNetworkRequest requestFor(const QUrl &url) const;
+    // Makes `request` trust the session's certificate authorities besides the system's.
+    static void applyTrust(QNetworkRequest *request, const SessionConfiguration &config);
     // Stops without a result (the engine is going away); the lease is released by the engine.
     virtual void stop() = 0;
     // Stops and deletes what the transfer keeps locally.
@@ -86,6 +88,8 @@ protected:
     };
     using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
     static HeaderList replyHeaders(const QNetworkReply *reply);
+    // Ends the transfer Failed/ProtocolError when the response head breaks Http's limits.
+    bool refusedHead(int status, const HeaderList &headers);
     // The first value of header `name` (case-insensitive); empty when absent.
     static QByteArray headerValue(const HeaderList &headers, const char *name);
 

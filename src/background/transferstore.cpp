@@ -1,4 +1,5 @@
 #include "transferstore.h"
+#include "transferrowcodec.h"
 #include "transferstore_transaction.h"
 
 #include "fileops.h"
@@ -19,25 +20,7 @@ namespace Background {
 
 namespace {
 
-QByteArray encodeHeaders(const HeaderList &headers)
-{
-    QByteArray out;
-    for (const auto &h : headers)
-        out += h.first + ": " + h.second + '\n';
-    return out;
-}
-
-HeaderList decodeHeaders(const QByteArray &data)
-{
-    HeaderList out;
-    const QList<QByteArray> lines = data.split('\n');
-    for (const QByteArray &line : lines) {
-        const int colon = line.indexOf(':');
-        if (colon > 0)
-            out.append({line.left(colon), line.mid(colon + 1).trimmed()});
-    }
-    return out;
-}
+using RowCodec::encodeHeaders;
 
 qint64 nowMs()
 {
@@ -64,53 +47,11 @@ const char kColumns[]
 
 TransferRow rowFromQuery(const QSqlQuery &q)
 {
-    TransferRow r;
-    r.identifier = q.value(0).toString();
-    r.url = QUrl::fromEncoded(q.value(1).toByteArray(), QUrl::StrictMode);
-    r.destination = q.value(2).toString();
-    r.partialPath = q.value(3).toString();
-    r.remoteUrl = QUrl::fromEncoded(q.value(29).toByteArray(), QUrl::StrictMode);
-    r.requestHeaders = decodeHeaders(q.value(4).toByteArray());
-    r.expectedSha256 = q.value(5).toByteArray();
-    r.state = TransferInfo::State(q.value(6).toInt());
-    r.durableOffset = q.value(7).toLongLong();
-    r.checkpointBootId = q.value(8).toByteArray();
-    r.total = q.value(9).toLongLong();
-    r.etag = q.value(10).toByteArray();
-    r.lastModified = q.value(11).toByteArray();
-    r.attempts = q.value(12).toInt();
-    r.countedAttempts = q.value(13).toInt();
-    r.nextAttemptAt = q.value(14).toLongLong();
-    r.lastError = q.value(15).toString();
-    r.resumedFrom = q.value(16).toLongLong();
-    r.kind = TransferInfo::Kind(q.value(24).toInt());
-    r.uploadSpec = q.value(25).toByteArray();
-    r.fingerprint = q.value(26).toByteArray();
-    r.priority = TransferInfo::Priority(qBound(0, q.value(30).toInt(), 2));
-    r.paused = q.value(31).toBool();
-    r.seq = q.value(32).toLongLong();
-    r.needsCredentials = q.value(33).toBool();
-    if (r.state == TransferInfo::State::Finished && !q.value(17).isNull()) {
-        NetworkResponse res;
-        res.setIdentifier(r.identifier);
-        res.setUrl(r.url);
-        res.setOutcome(NetworkResponse::Outcome(q.value(17).toInt()));
-        res.setHttpStatus(q.value(18).toInt());
-        res.setError(NetworkResponse::Error(q.value(19).toInt()), q.value(20).toString());
-        if (!q.value(21).isNull())
-            res.setRetryAfter(std::chrono::seconds(q.value(21).toLongLong()));
-        res.setHeaders(decodeHeaders(q.value(22).toByteArray()));
-        res.setBytes(q.value(23).toLongLong());
-        res.setBody(q.value(27).toByteArray());
-        res.setBodyFilePath(q.value(28).toString());
-        res.setAttempts(r.attempts);
-        res.setResumedFrom(r.resumedFrom);
-        if (res.outcome() == NetworkResponse::Outcome::Success
-            || r.kind == TransferInfo::Kind::Upload)
-            res.setFilePath(r.destination);
-        r.result = res;
-    }
-    return r;
+    QVariantList values;
+    values.reserve(RowCodec::ColumnCount);
+    for (int i = 0; i < RowCodec::ColumnCount; ++i)
+        values.append(q.value(i));
+    return RowCodec::rowFromValues(values);
 }
 
 } // namespace
@@ -183,6 +124,26 @@ bool TransferStore::fail(NetworkResponse::Error error, const QString &message)
     return false;
 }
 
+bool TransferStore::failUnusable(const QString &message)
+{
+    m_unusable = true;
+    return fail(NetworkResponse::Error::StoreError,
+                message
+                        + QStringLiteral(" (Background::recoverStore() or bgtransfer --recover "
+                                         "moves it aside and starts a new store)"));
+}
+
+bool TransferStore::isUnusable() const
+{
+    return m_unusable;
+}
+
+bool TransferStore::isBusy(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    return code == QLatin1String("5") || code == QLatin1String("6");
+}
+
 bool TransferStore::exec(const QString &sql)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
@@ -232,12 +193,19 @@ bool TransferStore::open()
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next()
         || q.value(0).toString() != QLatin1String("ok")) {
-        const QString why = q.lastError().isValid() ? q.lastError().text() : q.value(0).toString();
+        const QSqlError error = q.lastError();
+        const QString why = error.isValid() ? error.text() : q.value(0).toString();
+        q.finish();
         db.close();
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("The transfer store %1 is corrupt or not a database (%2); "
-                                   "it was left untouched")
-                            .arg(m_path, why));
+        // SQLITE_NOTADB and SQLITE_CORRUPT are the file's fault; others (locked, I/O,
+        // permissions) are not, and moving the file aside would not help.
+        const QString code = error.nativeErrorCode();
+        if (error.isValid() && code != QLatin1String("26") && code != QLatin1String("11"))
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("Cannot read the transfer store %1: %2").arg(m_path, why));
+        return failUnusable(QStringLiteral("The transfer store %1 is corrupt or not a database "
+                                           "(%2); it was left untouched")
+                                    .arg(m_path, why));
     }
     q.finish();
     if (!migrate()) {
@@ -629,6 +597,52 @@ QVariant TransferStore::pragma(const QString &name)
     if (!q.exec(QStringLiteral("PRAGMA ") + name) || !q.next())
         return {};
     return q.value(0);
+}
+
+TransferStore::Recovery TransferStore::recover(const QString &path)
+{
+    Recovery r;
+    {
+        TransferStore probe(path);
+        if (probe.open()) {
+            r.status = Recovery::Status::Healthy;
+            return r;
+        }
+        if (!probe.isUnusable()) {
+            r.errorString = probe.errorString();
+            return r;
+        }
+        r.errorString = probe.errorString();
+    } // closed before its files move
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString stamp
+            = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    QString aside = absolute + QStringLiteral(".broken-") + stamp;
+    for (int n = 2; QFileInfo::exists(aside); ++n)
+        aside = absolute + QStringLiteral(".broken-") + stamp + QLatin1Char('-')
+                + QString::number(n);
+    // The main file last: until it moves, the store is where it was.
+    for (const char *suffix : {"-wal", "-shm", "-journal"}) {
+        const QString from = absolute + QLatin1String(suffix);
+        if (QFileInfo::exists(from) && !QFile::rename(from, aside + QLatin1String(suffix))) {
+            r.errorString = QStringLiteral("Cannot move %1 aside").arg(from);
+            return r;
+        }
+    }
+    if (!QFile::rename(absolute, aside)) {
+        r.errorString = QStringLiteral("Cannot move %1 aside").arg(absolute);
+        return r;
+    }
+    qCWarning(lcStore).noquote() << "moved the unusable transfer store" << absolute << "to"
+                                 << aside;
+    r.movedTo = aside;
+    TransferStore fresh(path);
+    if (!fresh.open()) {
+        r.errorString = fresh.errorString();
+        return r;
+    }
+    r.status = Recovery::Status::Recovered;
+    return r;
 }
 
 } // namespace Background

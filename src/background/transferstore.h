@@ -11,6 +11,8 @@
 #include <functional>
 #include <optional>
 
+class QSqlError;
+
 namespace Background {
 
 struct Lease
@@ -82,6 +84,21 @@ public:
     QString path() const;
     NetworkResponse::Error error() const;
     QString errorString() const;
+    // After a failed open(): the file itself is not a usable store (corrupt, another
+    // application's database, or a newer schema), as opposed to a locked or unreachable one.
+    // Only moving it aside helps; see recover().
+    bool isUnusable() const;
+
+    // Moves an unusable store (with its -wal, -shm and -journal) aside under a timestamped name
+    // and creates a fresh one. Touches no other file: partial data stays where it is.
+    struct Recovery
+    {
+        enum class Status { Healthy, Recovered, Failed };
+        Status status = Status::Failed;
+        QString movedTo;
+        QString errorString;
+    };
+    static Recovery recover(const QString &path);
 
     std::optional<TransferRow> find(const QString &identifier);
     QList<TransferRow> all(std::optional<TransferInfo::Kind> kind = std::nullopt);
@@ -140,10 +157,12 @@ public:
 
 private:
     bool fail(NetworkResponse::Error error, const QString &message);
+    bool failUnusable(const QString &message);
     bool exec(const QString &sql);
     bool migrate();
     std::optional<TransferRow> insertIfNew(const TransferRow &fresh);
     static QLatin1String columns();
+    static bool isBusy(const QSqlError &error); // SQLITE_BUSY or SQLITE_LOCKED
     class Transaction;
 
     QString m_path;
@@ -151,6 +170,7 @@ private:
     NetworkResponse::Error m_error = NetworkResponse::Error::NoError;
     QString m_errorString;
     bool m_open = false;
+    bool m_unusable = false;
 };
 
 } // namespace Background

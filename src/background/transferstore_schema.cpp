@@ -4,6 +4,7 @@
 #include "logging.h"
 
 #include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
 
 // The schema and its migrations: version i + 1 is version i plus steps[i].
@@ -20,27 +21,32 @@ bool TransferStore::migrate()
     const int version = q.value(0).toInt();
     q.finish();
     if (version > SchemaVersion)
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("The transfer store %1 has schema version %2, newer than this "
-                                   "library's %3")
-                            .arg(m_path)
-                            .arg(version)
-                            .arg(SchemaVersion));
+        return failUnusable(
+                QStringLiteral("The transfer store %1 has schema version %2, newer than this "
+                               "library's %3")
+                        .arg(m_path)
+                        .arg(version)
+                        .arg(SchemaVersion));
     // Other programs set user_version too; only our tables and columns make it a store.
+    bool busy = false;
     const auto isOurs = [&](const QString &columns) {
         const bool ours = q.exec(QStringLiteral("SELECT %1 FROM transfers LIMIT 0").arg(columns))
                           && q.exec(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, "
                                                    "heartbeat FROM leases LIMIT 0"));
+        busy = !ours && isBusy(q.lastError());
         q.finish();
         return ours;
     };
     const QString firstColumns = QStringLiteral(
             "identifier, url, destination, partial_path, state, durable_offset, attempts");
     if (version > 0 && !isOurs(version == SchemaVersion ? columns() : firstColumns)) {
-        return fail(NetworkResponse::Error::StoreError,
-                    QStringLiteral("%1 is an SQLite database of another application, not a "
-                                   "transfer store; it was left untouched")
-                            .arg(m_path));
+        if (busy) // locked by another process for longer than the busy timeout: not foreign
+            return fail(NetworkResponse::Error::StoreError,
+                        QStringLiteral("The transfer store %1 is locked by another process")
+                                .arg(m_path));
+        return failUnusable(QStringLiteral("%1 is an SQLite database of another application, not a "
+                                           "transfer store; it was left untouched")
+                                    .arg(m_path));
     }
     if (version == SchemaVersion)
         return true;
@@ -49,10 +55,10 @@ bool TransferStore::migrate()
             return fail(NetworkResponse::Error::StoreError,
                         QStringLiteral("Cannot read the transfer store %1").arg(m_path));
         if (q.value(0).toInt() > 0)
-            return fail(NetworkResponse::Error::StoreError,
-                        QStringLiteral("%1 is an SQLite database of another application, not a "
-                                       "transfer store; it was left untouched")
-                                .arg(m_path));
+            return failUnusable(
+                    QStringLiteral("%1 is an SQLite database of another application, not a "
+                                   "transfer store; it was left untouched")
+                            .arg(m_path));
         q.finish();
     }
 

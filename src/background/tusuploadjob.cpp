@@ -1,6 +1,7 @@
 #include "tusuploadjob.h"
 
 #include "clock.h"
+#include "faultpoint.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
@@ -104,7 +105,7 @@ void TusUploadJob::beginAttempt()
 void TusUploadJob::send(Step step, const QNetworkRequest &request, const QByteArray &method)
 {
     m_step = step;
-    QNetworkAccessManager *network = m_engine->network();
+    QNetworkAccessManager *network = m_engine->network(m_config);
     if (step == Step::Patch)
         m_reply.reset(network->sendCustomRequest(request, method, m_body.get()));
     else if (method == "HEAD")
@@ -231,6 +232,8 @@ void TusUploadJob::onReplyFinished()
     const QString netErrorString = m_reply->errorString();
     const qint64 sent = m_sentThisPatch;
     dropReply();
+    if (refusedHead(status, headers))
+        return;
 
     if (m_step == Step::Options) {
         m_discovered = true;
@@ -304,6 +307,7 @@ void TusUploadJob::onCreated(int status, const HeaderList &headers)
         return;
     }
     m_row.remoteUrl = *url;
+    faultPoint("tus.after-create"); // the server has an upload the store does not know of
     if (!m_engine->store().saveRemoteUrl(m_row.identifier, *url)) {
         canceledElsewhere();
         return;
@@ -512,6 +516,7 @@ void TusUploadJob::protocolError(const QString &message, int status, const Heade
 
 void TusUploadJob::complete(int status, const HeaderList &headers)
 {
+    faultPoint("tus.before-commit"); // the server has every byte, the store does not know yet
     // Bytes read while the file changed are not the upload that was asked for.
     if (!sourceUnchanged())
         return;

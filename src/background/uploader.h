@@ -36,6 +36,7 @@ public:
     ~Uploader() override;
 
     SessionConfiguration configuration() const;
+    // As Downloader's: a corrupt or foreign store stays untouched until recoverStore().
     NetworkResponse::Error storeError() const;
     QString storeErrorString() const;
 

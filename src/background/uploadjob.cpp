@@ -1,6 +1,7 @@
 #include "uploadjob.h"
 
 #include "clock.h"
+#include "faultpoint.h"
 #include "fileops.h"
 #include "httprules.h"
 #include "logging.h"
@@ -94,6 +95,8 @@ void UploadJob::beginAttempt()
     m_sent = 0;
     m_responseBody.clear();
     m_responseFile.close();
+    m_responseFileFailed = false;
+    m_responseDropped = 0;
     QFile::remove(m_row.partialPath);
 
     QNetworkRequest req = requestFor(m_currentUrl);
@@ -113,7 +116,7 @@ void UploadJob::beginAttempt()
                                << m_currentUrl.toDisplayString();
 
     const QByteArray method = UploadOptions::methodName(m_options.method);
-    m_reply.reset(m_engine->network()->sendCustomRequest(req, method, m_body.get()));
+    m_reply.reset(m_engine->network(m_config)->sendCustomRequest(req, method, m_body.get()));
     m_reply->setReadBufferSize(256 * 1024);
     connect(m_reply.get(), &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
     connect(m_reply.get(), &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);
@@ -145,17 +148,36 @@ void UploadJob::onReadyRead()
             m_responseBody.append(chunk.left(room));
         if (m_responseBody.size() < KeptBodyLimit && chunk.size() <= room)
             continue;
-        if (!m_responseFile.isOpen()) {
-            QDir().mkpath(QFileInfo(m_row.partialPath).absolutePath());
-            if (!m_responseFile.open(QIODevice::WriteOnly | QIODevice::Truncate))
-                return; // keep what fits; the result says where the rest would have gone
-            FileOps::makePrivate(m_row.partialPath, false);
-            m_responseFile.write(m_responseBody);
-            m_responseFile.write(chunk.mid(qMax<qint64>(0, room)));
-        } else {
-            m_responseFile.write(chunk);
+        if (!m_responseFile.isOpen() && !m_responseFileFailed) {
+            const QString dir = QFileInfo(m_row.partialPath).absolutePath();
+            if (QDir().mkpath(dir))
+                FileOps::makePrivate(dir, true);
+            // Its name is predictable: never write through a link planted there.
+            if (!FileOps::openPrivateFile(m_responseFile, m_row.partialPath)
+                || !m_responseFile.resize(0)) {
+                qCWarning(lcEngine).noquote()
+                        << m_row.identifier << "cannot keep the answer in" << m_row.partialPath;
+                m_responseFile.close();
+                m_responseFileFailed = true; // keep what fits in the store, drop the rest
+            } else {
+                m_responseFile.write(m_responseBody);
+            }
         }
+        keepInFile(chunk.mid(qMax<qint64>(0, room))); // what is not in m_responseBody
     }
+}
+
+void UploadJob::keepInFile(const QByteArray &data)
+{
+    // Still read to the end, so the reply's buffer never grows.
+    const qint64 room = m_responseFile.isOpen() ? KeptFileLimit - m_responseFile.size() : 0;
+    const qint64 kept = qBound<qint64>(0, room, data.size());
+    if (kept > 0)
+        m_responseFile.write(data.constData(), kept);
+    if (kept < data.size() && m_responseDropped == 0)
+        qCWarning(lcEngine) << m_row.identifier << "the server's answer passes" << KeptFileLimit
+                            << "bytes; the rest is not kept";
+    m_responseDropped += data.size() - kept;
 }
 
 void UploadJob::onStalled()
@@ -184,6 +206,8 @@ void UploadJob::onReplyFinished()
     const QString netErrorString = m_reply->errorString();
     const QByteArray location = m_reply->rawHeader("Location");
     dropReply();
+    if (refusedHead(status, headers))
+        return;
 
     if (status == 307 || status == 308) {
         QUrl target;
@@ -243,13 +267,17 @@ void UploadJob::finishWith(int status, const HeaderList &headers)
     r.setOutcome(outcome);
     r.setBody(m_responseBody);
     if (m_responseFile.isOpen()) {
+        // Durable before the result that points to it is committed.
+        FileOps::syncFile(m_responseFile);
         m_responseFile.close();
+        FileOps::syncDirectory(QFileInfo(m_row.partialPath).absolutePath());
         r.setBodyFilePath(m_row.partialPath);
     }
     r.setFilePath(m_row.destination);
     r.setBytes(m_sent);
     if (outcome != NetworkResponse::Outcome::Success)
         r.setError(NetworkResponse::Error::HttpError, message);
+    faultPoint("upload.before-commit"); // the server has the body, the store does not know yet
     finalize(r);
 }
 

@@ -29,7 +29,11 @@ public:
     void stop() override;
     void cancel() override;
 
-    static constexpr qint64 KeptBodyLimit = 1024 * 1024; // in the store; the rest goes to a file
+    static constexpr qint64 KeptBodyLimit
+            = qint64(1024) * 1024; // in the store; the rest goes to a file
+    // The whole answer kept in that file at most; the rest is read and dropped (with a warning),
+    // so a server cannot fill the disk through an answer.
+    static constexpr qint64 KeptFileLimit = qint64(64) * 1024 * 1024;
 
 protected:
     void beginAttempt() override;
@@ -51,8 +55,11 @@ private:
     std::unique_ptr<UploadBody> m_body;
     qint64 m_sent = 0;
     qint64 m_total = -1;
+    void keepInFile(const QByteArray &data);
     QByteArray m_responseBody;
     QFile m_responseFile; // once the body passes KeptBodyLimit
+    bool m_responseFileFailed = false; // could not be opened: the rest is dropped
+    qint64 m_responseDropped = 0;      // bytes past KeptFileLimit or after that failure
 };
 
 } // namespace Background

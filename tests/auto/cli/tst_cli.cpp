@@ -364,7 +364,31 @@ void tst_Cli::storeError()
     QVERIFY2(dl.exitCode == 4, qPrintable(describe(dl)));
     QVERIFY2(stderrProblem(dl).isEmpty(), qPrintable(describe(dl)));
     QVERIFY2(dl.err.contains(m_store.toLocal8Bit()), dl.err.constData());
+    QVERIFY2(dl.err.contains("--recover"), dl.err.constData()); // the way out is named
     QCOMPARE(m_server.requestCount("/store-error"), 0);
+
+    // --recover alone moves it aside and says where; partial files of earlier runs stay.
+    const QByteArray garbageBytes = BackgroundTest::readFile(m_store);
+    const QString partial = path(QStringLiteral(".s.bin.77aa.part"));
+    QVERIFY(BackgroundTest::writeFile(partial, "kept"));
+    const Run recover = run(store() + args("--recover"));
+    QVERIFY2(recover.exitCode == 0, qPrintable(describe(recover)));
+    QVERIFY2(recover.out.contains("moved"), qPrintable(describe(recover)));
+    const QStringList moved = QFileInfo(m_store).dir().entryList(
+            {QFileInfo(m_store).fileName() + QStringLiteral(".broken-*")});
+    QCOMPARE(moved.size(), 1);
+    QCOMPARE(BackgroundTest::readFile(QFileInfo(m_store).dir().filePath(moved.constFirst())),
+             garbageBytes);
+    QCOMPARE(BackgroundTest::readFile(partial), QByteArray("kept"));
+    const Run again = run(store() + args("--json --recover"));
+    QVERIFY2(again.exitCode == 0, qPrintable(describe(again)));
+    QVERIFY2(again.out.contains("\"status\":\"healthy\""), qPrintable(describe(again)));
+    // Before a command it recovers, then runs the command on the new store.
+    QVERIFY(BackgroundTest::writeFile(m_store, garbageBytes));
+    const Run fixedRun
+            = run(store() + args("--recover") + download("/store-error", path("s.bin"), "s"));
+    QVERIFY2(fixedRun.exitCode == 0, qPrintable(describe(fixedRun)));
+    QCOMPARE(QFileInfo(path("s.bin")).size(), 1024);
 }
 
 void tst_Cli::memoryStaysBounded()

@@ -357,6 +357,12 @@ void tst_Downloader::invalidIdentifier_data()
     QTest::newRow("empty") << QString();
     QTest::newRow("newline") << QStringLiteral("a\nb");
     QTest::newRow("nul") << QStringLiteral("a") + QChar(0) + QStringLiteral("b");
+    QTest::newRow("tab") << QStringLiteral("a\tb");
+    QTest::newRow("delete") << QStringLiteral("a") + QChar(0x7f) + QStringLiteral("b");
+    QTest::newRow("escape sequence") << QStringLiteral("\x1b[31mred");
+    QTest::newRow("one over the limit") << QString(1025, QLatin1Char('x'));
+    QTest::newRow("huge") << QString(1024 * 1024, QLatin1Char('x'));
+    QTest::newRow("lone surrogate") << QStringLiteral("a") + QChar(0xd800) + QStringLiteral("b");
 }
 
 void tst_Downloader::invalidIdentifier()

@@ -440,6 +440,10 @@ void tst_HttpRules::ifRangeValidator_data()
     QTest::newRow("padded values are trimmed")
             << QByteArray(" \"v1\" ") << QByteArray() << QByteArray("\"v1\"");
     QTest::newRow("padded date is trimmed") << QByteArray() << (" " + date + " ") << date;
+    // Found by fuzz_httprules: the fallback must not put a weak tag (or any non-date) in If-Range.
+    QTest::newRow("last-modified that looks like a weak etag") << weak << weak << QByteArray();
+    QTest::newRow("last-modified that is no date")
+            << QByteArray() << QByteArray("yesterday") << QByteArray();
 }
 
 void tst_HttpRules::ifRangeValidator()

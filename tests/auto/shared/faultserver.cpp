@@ -5,6 +5,7 @@
 #include <QtCore/QLocale>
 #include <QtCore/QtEndian>
 #include <QtNetwork/QHostAddress>
+#include <QtNetwork/QSslServer>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
@@ -560,10 +561,34 @@ FaultServer::FaultServer(QObject *parent)
     , d(std::make_unique<Private>())
 {
     d->server = new QTcpServer(this);
-    connect(d->server, &QTcpServer::newConnection, this, [this] {
-        while (QTcpSocket *socket = d->server->nextPendingConnection())
+    acceptFrom(d->server);
+}
+
+void FaultServer::acceptFrom(QTcpServer *server)
+{
+    // Only once a connection is pending: a QSslServer holds it back until its handshake is done.
+    connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, server] {
+        while (QTcpSocket *socket = server->nextPendingConnection())
             new Connection(this, socket);
     });
+}
+
+void FaultServer::setSslConfiguration(const QSslConfiguration &configuration)
+{
+    if (d->server->isListening()) {
+        qWarning("FaultServer::setSslConfiguration() after listen() is ignored");
+        return;
+    }
+    auto *tls = new QSslServer(this);
+    tls->setSslConfiguration(configuration);
+    delete d->server;
+    d->server = tls;
+    acceptFrom(tls);
+}
+
+bool FaultServer::isEncrypted() const
+{
+    return qobject_cast<QSslServer *>(d->server) != nullptr;
 }
 
 FaultServer::~FaultServer()
@@ -591,7 +616,9 @@ quint16 FaultServer::port() const
 
 QUrl FaultServer::url(const QByteArray &path) const
 {
-    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port()) + QString::fromLatin1(path));
+    const QString scheme = isEncrypted() ? QStringLiteral("https") : QStringLiteral("http");
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme).arg(port())
+                + QString::fromLatin1(path));
 }
 
 void FaultServer::setRoute(const QByteArray &path, const Route &route)

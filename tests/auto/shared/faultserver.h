@@ -15,6 +15,7 @@
 #include <memory>
 
 class QIODevice;
+class QSslConfiguration;
 class QTcpServer;
 
 namespace FaultTest {
@@ -186,7 +187,13 @@ public:
 
     bool listen(quint16 port = 0); // loopback only; 0 = ephemeral
     quint16 port() const;
-    QUrl url(const QByteArray &path) const; // http://127.0.0.1:<port><path>
+    QUrl url(const QByteArray &path) const; // http(s)://127.0.0.1:<port><path>
+
+    // HTTPS: every connection is served over TLS with `configuration` (local certificate and
+    // private key). Call before listen(). A client that rejects the handshake sends no request,
+    // so it leaves no record.
+    void setSslConfiguration(const QSslConfiguration &configuration);
+    bool isEncrypted() const;
 
     void setRoute(const QByteArray &path, const Route &route);
     // Replace the entity (e.g. a new seed and ETag) keeping the route's script position.
@@ -246,6 +253,7 @@ Q_SIGNALS:
 private:
     class Connection;
     struct Private;
+    void acceptFrom(QTcpServer *server);
     std::unique_ptr<Private> d;
 };
 
