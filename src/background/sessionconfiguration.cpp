@@ -26,7 +26,7 @@ public:
     std::chrono::milliseconds resultLifetime{std::chrono::hours(24 * 30)};
     int maximumConcurrent = 6;
     int maximumConcurrentPerHost = 4;
-    qint64 diskSpaceReserve = 64 * 1024 * 1024;
+    qint64 diskSpaceReserve = qint64(64) * 1024 * 1024;
     bool allowMetered = true;
     bool resumeOnStart = true;
     QList<QSslCertificate> caCertificates;
@@ -201,7 +201,7 @@ bool SessionConfiguration::addCaCertificatesFromFile(const QString &path)
         return false;
     // A PEM file is small; a huge one is not a certificate file.
     const QList<QSslCertificate> read
-            = QSslCertificate::fromData(file.read(16 * 1024 * 1024), QSsl::Pem);
+            = QSslCertificate::fromData(file.read(qint64(16) * 1024 * 1024), QSsl::Pem);
     if (std::none_of(
                 read.begin(), read.end(), [](const QSslCertificate &c) { return !c.isNull(); }))
         return false;

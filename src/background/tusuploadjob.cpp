@@ -112,7 +112,7 @@ void TusUploadJob::send(Step step, const QNetworkRequest &request, const QByteAr
         m_reply.reset(network->head(request));
     else
         m_reply.reset(network->sendCustomRequest(request, method, QByteArray()));
-    m_reply->setReadBufferSize(64 * 1024);
+    m_reply->setReadBufferSize(qint64(64) * 1024);
     if (step == Step::Patch) {
         connect(m_reply.get(),
                 &QNetworkReply::uploadProgress,
@@ -129,7 +129,7 @@ void TusUploadJob::send(Step step, const QNetworkRequest &request, const QByteAr
     connect(m_reply.get(), &QNetworkReply::readyRead, this, [this] {
         m_stallTimer.start();
         while (m_reply && m_reply->bytesAvailable() > 0)
-            m_reply->read(64 * 1024);
+            m_reply->read(qint64(64) * 1024);
     });
     connect(m_reply.get(), &QNetworkReply::finished, this, &TusUploadJob::onReplyFinished);
     m_stallTimer.start();

@@ -117,7 +117,7 @@ void UploadJob::beginAttempt()
 
     const QByteArray method = UploadOptions::methodName(m_options.method);
     m_reply.reset(m_engine->network(m_config)->sendCustomRequest(req, method, m_body.get()));
-    m_reply->setReadBufferSize(256 * 1024);
+    m_reply->setReadBufferSize(qint64(256) * 1024);
     connect(m_reply.get(), &QNetworkReply::uploadProgress, this, &UploadJob::onUploadProgress);
     connect(m_reply.get(), &QNetworkReply::readyRead, this, &UploadJob::onReadyRead);
     connect(m_reply.get(), &QNetworkReply::finished, this, &UploadJob::onReplyFinished);
@@ -142,7 +142,7 @@ void UploadJob::onReadyRead()
     // The response is kept up to KeptBodyLimit in memory (and the store); past that it goes to
     // a file beside the store, so a huge answer cannot grow the process.
     while (m_reply && m_reply->bytesAvailable() > 0) {
-        const QByteArray chunk = m_reply->read(64 * 1024);
+        const QByteArray chunk = m_reply->read(qint64(64) * 1024);
         const qint64 room = KeptBodyLimit - m_responseBody.size();
         if (room > 0)
             m_responseBody.append(chunk.left(room));

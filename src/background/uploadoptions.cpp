@@ -55,7 +55,7 @@ UploadOptions UploadOptions::deserialize(const QByteArray &data)
     options.fileField = o.value(QStringLiteral("fileField")).toString(QStringLiteral("file"));
     options.fileName = o.value(QStringLiteral("fileName")).toString();
     const QJsonArray list = o.value(QStringLiteral("fields")).toArray();
-    for (const QJsonValue &v : list) {
+    for (const auto &v : list) {
         const QJsonArray pair = v.toArray();
         options.fields.append({pair.at(0).toString(), pair.at(1).toString()});
     }
