@@ -556,6 +556,18 @@ void tst_KillTorture::tusRun(QRandomGenerator &rng, int run, int plannedKills, T
     }
 }
 
-QTEST_GUILESS_MAIN(tst_KillTorture)
+int main(int argc, char **argv)
+{
+    // QtTest's own watchdog ends a test function after 5 minutes; a long run takes longer, and
+    // each function has its watchdog sized by its kill count.
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT")) {
+        const qint64 ms = qMax<qint64>(300, 120 + qint64(killTarget(20)) * 3) * 1000;
+        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number(ms));
+    }
+    QCoreApplication app(argc, argv);
+    tst_KillTorture test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 
 #include "tst_killtorture.moc"
