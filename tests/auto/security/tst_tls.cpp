@@ -72,6 +72,8 @@ private Q_SLOTS:
     void cli();
     void cliBadCaFile_data();
     void cliBadCaFile();
+    void redirectFromHttps_data();
+    void redirectFromHttps();
 
 private:
     // A fresh directory, store and HTTPS FaultServer presenting the certificate for 127.0.0.1
@@ -458,6 +460,48 @@ void tst_Tls::cliBadCaFile()
                  run.err.constData());
     }
     QCOMPARE(h->server.requests().size(), 0);
+}
+
+// A redirect from https to plain http is refused end to end, with no request to the http
+// server; the same redirect to https is followed, so the refusal is the downgrade's.
+void tst_Tls::redirectFromHttps_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<bool>("toHttps");
+    QTest::newRow("302 to http") << 302 << false;
+    QTest::newRow("307 to http") << 307 << false;
+    QTest::newRow("302 to https") << 302 << true;
+}
+
+void tst_Tls::redirectFromHttps()
+{
+    QFETCH(int, status);
+    QFETCH(bool, toHttps);
+    QVERIFY(startServer());
+    FaultTest::FaultServer plain;
+    QVERIFY(plain.listen());
+    plain.setRoute(kFile, route(bigEntity()));
+    const QUrl target = toHttps ? h->server.url(kFile) : plain.url(kFile);
+    QCOMPARE(target.scheme(), toHttps ? QStringLiteral("https") : QStringLiteral("http"));
+    FaultTest::Fault redirect;
+    redirect.status = status;
+    redirect.location = target.toEncoded();
+    h->server.setRoute("/tls/moved", route(bigEntity(), {}, redirect));
+
+    Downloader dl(config(true));
+    auto f = dl.networkResponse(h->request("/tls/moved"), QStringLiteral("moved"), h->dest());
+    BG_AWAIT(f);
+    const NetworkResponse r = f.result();
+    if (toHttps) {
+        QVERIFY2(r.isSuccess(), describe(r));
+        QCOMPARE(fileSha256(h->dest()), FaultTest::FaultServer::contentSha256(bigEntity()));
+        return;
+    }
+    QCOMPARE(r.outcome(), Outcome::Rejected);
+    QCOMPARE(r.error(), Error::RedirectRejected);
+    QCOMPARE(r.httpStatus(), status);
+    QCOMPARE(plain.requestCount(kFile), 0);
+    QVERIFY(!QFileInfo::exists(h->dest()));
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
