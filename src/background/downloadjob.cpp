@@ -271,14 +271,12 @@ bool DownloadJob::tooLarge(qint64 size)
     if (limit <= 0 || size <= limit)
         return false;
     abortReply();
-    NetworkResponse r = baseResponse(m_status, {});
-    r.setOutcome(NetworkResponse::Outcome::Failed);
-    r.setError(NetworkResponse::Error::TooLarge,
-               QStringLiteral("The download has at least %1 bytes, more than the maximum "
-                              "download size of %2 bytes")
-                       .arg(size)
-                       .arg(limit));
-    finalize(r);
+    fail(m_status,
+         NetworkResponse::Error::TooLarge,
+         QStringLiteral("The download has at least %1 bytes, more than the maximum download "
+                        "size of %2 bytes")
+                 .arg(size)
+                 .arg(limit));
     return true;
 }
 
@@ -294,15 +292,13 @@ bool DownloadJob::noRoomFor(qint64 toCome)
     if (toCome > volume.bytesTotal()) {
         // No amount of waiting or cleaning up makes room for this: an absurd size, not a full
         // disk to resume on later.
-        NetworkResponse r = baseResponse(m_status, {});
-        r.setOutcome(NetworkResponse::Outcome::Failed);
-        r.setError(NetworkResponse::Error::TooLarge,
-                   QStringLiteral("The server announces %1 more bytes for %2, more than the "
-                                  "whole volume %3 holds (%4 bytes)")
-                           .arg(toCome)
-                           .arg(m_row.destination, QDir::toNativeSeparators(volume.rootPath()))
-                           .arg(volume.bytesTotal()));
-        finalize(r);
+        fail(m_status,
+             NetworkResponse::Error::TooLarge,
+             QStringLiteral("The server announces %1 more bytes for %2, more than the whole "
+                            "volume %3 holds (%4 bytes)")
+                     .arg(toCome)
+                     .arg(m_row.destination, QDir::toNativeSeparators(volume.rootPath()))
+                     .arg(volume.bytesTotal()));
         return true;
     }
     NetworkResponse r = baseResponse(m_status, {});

@@ -205,11 +205,16 @@ bool TransferJob::refusedHead(int status, const HeaderList &headers)
     if (why.isEmpty())
         return false;
     qCWarning(lcEngine).noquote() << m_row.identifier << why;
+    fail(status, NetworkResponse::Error::ProtocolError, why);
+    return true;
+}
+
+void TransferJob::fail(int status, NetworkResponse::Error error, const QString &message)
+{
     NetworkResponse r = baseResponse(status, {});
     r.setOutcome(NetworkResponse::Outcome::Failed);
-    r.setError(NetworkResponse::Error::ProtocolError, why);
+    r.setError(error, message);
     finalize(r);
-    return true;
 }
 
 HeaderList TransferJob::replyHeaders(const QNetworkReply *reply)

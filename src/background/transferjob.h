@@ -67,6 +67,8 @@ protected:
                    std::optional<std::chrono::seconds> retryAfter,
                    const HeaderList &headers);
     void finalize(NetworkResponse response);
+    // finalize() with a Failed result carrying `error`.
+    void fail(int status, NetworkResponse::Error error, const QString &message);
     NetworkResponse baseResponse(int status, const HeaderList &headers) const;
     static std::optional<std::chrono::seconds> retryAfterOf(const HeaderList &headers,
                                                             qint64 nowMs);

@@ -39,6 +39,13 @@ private:
     enum class Plant { LinkToFile, DanglingLink, Fifo };
     // Puts a link or FIFO at `at`; `victim` is what a write through it would change.
     static bool plant(Plant kind, const QString &at, const QString &victim);
+    // The row's partial_path as any reader of the store sees it; empty if there is no row.
+    QString storedPartialPath(const QString &identifier) const
+    {
+        Background::TransferStore store(h->storePath());
+        const auto row = store.open() ? store.find(identifier) : std::nullopt;
+        return row ? row->partialPath : QString();
+    }
 };
 
 Q_DECLARE_METATYPE(Headers)
@@ -162,14 +169,8 @@ void tst_Hostile::plantedPartialFile()
     auto f = dl.networkResponse(h->request("/f"), id, h->dest());
     // The transfer is a row now and starts on the next turn of the event loop: the partial
     // file's name is known, as to anyone who can read the store, and nothing is open yet.
-    QString partialPath;
-    {
-        Background::TransferStore store(h->storePath());
-        QVERIFY(store.open());
-        const auto row = store.find(id);
-        QVERIFY(row);
-        partialPath = row->partialPath;
-    }
+    const QString partialPath = storedPartialPath(id);
+    QVERIFY(!partialPath.isEmpty());
     QVERIFY(!QFileInfo::exists(partialPath));
     QVERIFY(plant(Plant(kind), partialPath, victim));
     BG_AWAIT(f);
@@ -200,14 +201,8 @@ void tst_Hostile::plantedResponseBodyFile()
     const QString victim = h->path(QStringLiteral("victim"));
     Uploader up(h->config());
     auto f = up.networkResponse(h->request("/u"), src, id);
-    QString bodyPath;
-    {
-        Background::TransferStore store(h->storePath());
-        QVERIFY(store.open());
-        const auto row = store.find(id);
-        QVERIFY(row);
-        bodyPath = row->partialPath;
-    }
+    const QString bodyPath = storedPartialPath(id); // where the answer would go
+    QVERIFY(!bodyPath.isEmpty());
     // Planted once the request body arrives: each attempt first clears the old answer.
     bool planted = false;
     QObject::connect(&h->server, &FaultServer::uploadProgress, &h->server, [&] {

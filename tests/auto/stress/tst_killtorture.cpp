@@ -174,6 +174,9 @@ private:
     void startWatchdog(int kills);
     QString storePath() const { return m_dir->filePath(QStringLiteral("store.sqlite")); }
     QProcess *spawn(const QString &program, const QStringList &arguments);
+    using RunFunction = void (tst_KillTorture::*)(QRandomGenerator &, int, int, Tally *);
+    // Runs of `runOnce` until `target` kills landed, then the store check and the tally.
+    void runScenario(const char *name, int target, RunFunction runOnce);
     void downloadRun(QRandomGenerator &rng, int run, int plannedKills, Tally *tally);
     void tusRun(QRandomGenerator &rng, int run, int plannedKills, Tally *tally);
 
@@ -234,7 +237,11 @@ QProcess *tst_KillTorture::spawn(const QString &program, const QStringList &argu
 
 void tst_KillTorture::download()
 {
-    const int target = killTarget(20);
+    runScenario("download", killTarget(20), &tst_KillTorture::downloadRun);
+}
+
+void tst_KillTorture::runScenario(const char *name, int target, RunFunction runOnce)
+{
     startWatchdog(target);
     QRandomGenerator rng(m_seed);
     Tally tally;
@@ -244,14 +251,14 @@ void tst_KillTorture::download()
         QVERIFY2(run < 2 * target + 10, "the kills do not land: every run ends before them");
         const int planned = qMin(int(rng.bounded(kMinKillsPerRun, kMaxKillsPerRun + 1)),
                                  target - tally.kills());
-        downloadRun(rng, run, planned, &tally);
+        (this->*runOnce)(rng, run, planned, &tally);
         if (QTest::currentTestFailed())
             return;
         ++tally.runs;
     }
     const QString integrity = storeIntegrity(storePath());
     QVERIFY2(integrity == QLatin1String("ok"), qPrintable(integrity));
-    tally.print("download", m_seed);
+    tally.print(name, m_seed);
 }
 
 void tst_KillTorture::downloadRun(QRandomGenerator &rng, int run, int plannedKills, Tally *tally)
@@ -402,22 +409,7 @@ void tst_KillTorture::downloadRun(QRandomGenerator &rng, int run, int plannedKil
 
 void tst_KillTorture::tusUpload()
 {
-    const int target = killTarget(10);
-    startWatchdog(target);
-    QRandomGenerator rng(m_seed);
-    Tally tally;
-    for (int run = 0; tally.kills() < target; ++run) {
-        QVERIFY2(run < 2 * target + 10, "the kills do not land: every run ends before them");
-        const int planned = qMin(int(rng.bounded(kMinKillsPerRun, kMaxKillsPerRun + 1)),
-                                 target - tally.kills());
-        tusRun(rng, run, planned, &tally);
-        if (QTest::currentTestFailed())
-            return;
-        ++tally.runs;
-    }
-    const QString integrity = storeIntegrity(storePath());
-    QVERIFY2(integrity == QLatin1String("ok"), qPrintable(integrity));
-    tally.print("tus upload", m_seed);
+    runScenario("tus upload", killTarget(10), &tst_KillTorture::tusRun);
 }
 
 void tst_KillTorture::tusRun(QRandomGenerator &rng, int run, int plannedKills, Tally *tally)
