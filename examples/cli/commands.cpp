@@ -432,9 +432,25 @@ int runPause(Clients &c, const Options &o)
 
 int runList(Clients &c, const Options &o)
 {
-    const QList<TransferInfo> transfers = c.downloader.transfers() + c.uploader.transfers();
-    for (const TransferInfo &t : transfers)
-        printLine(o.json ? jsonLine(transferJson(t)) : transferLine(t));
+    QList<TransferInfo> transfers = c.downloader.transfers();
+    transfers += c.uploader.transfers();
+    // A few large writes, not a write and a flush per line: a store may hold thousands.
+    constexpr qsizetype kChunk = 64 * 1024;
+    QByteArray out;
+    out.reserve(kChunk + 4096);
+    for (const TransferInfo &t : std::as_const(transfers)) {
+        if (o.json)
+            appendTransferJson(&out, t);
+        else
+            out += transferLine(t).toLocal8Bit();
+        out += '\n';
+        if (out.size() >= kChunk) {
+            std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+            out.resize(0); // keeps the capacity
+        }
+    }
+    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+    std::fflush(stdout);
     return ExitSuccess;
 }
 

@@ -5,6 +5,13 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QMetaEnum>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <iterator>
+#include <string_view>
+#include <variant>
+
 using Background::NetworkResponse;
 using Background::TransferInfo;
 
@@ -46,11 +53,6 @@ QString statusText(int status)
     return status > 0 ? QString::number(status) : QStringLiteral("no response");
 }
 
-QJsonValue stringOrNull(const QString &text)
-{
-    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
-}
-
 // The first 64 KiB as text, not cut inside a UTF-8 sequence.
 QString bodyText(const QByteArray &body)
 {
@@ -66,6 +68,305 @@ QString bodyText(const QByteArray &body)
 QString uploadSource(const NetworkResponse &r, const QString &source)
 {
     return r.filePath().isEmpty() ? source : r.filePath();
+}
+
+// Every member name a report has, in the order QJsonObject keeps them (sorted), so that the
+// text is written member by member without sorting.
+enum class Key {
+    Attempts,
+    Bytes,
+    BytesPerSecond,
+    BytesReceived,
+    BytesTotal,
+    Error,
+    ErrorCode,
+    EtaSeconds,
+    File,
+    HttpStatus,
+    Identifier,
+    Kind,
+    LastError,
+    NextAttemptAt,
+    Outcome,
+    Priority,
+    ResponseBody,
+    ResponseBodyFile,
+    ResumedFrom,
+    RetryAfter,
+    State,
+    UploadUrl,
+    Url,
+    Count
+};
+
+constexpr std::string_view kKeyNames[] = {"attempts",
+                                          "bytes",
+                                          "bytesPerSecond",
+                                          "bytesReceived",
+                                          "bytesTotal",
+                                          "error",
+                                          "errorCode",
+                                          "etaSeconds",
+                                          "file",
+                                          "httpStatus",
+                                          "identifier",
+                                          "kind",
+                                          "lastError",
+                                          "nextAttemptAt",
+                                          "outcome",
+                                          "priority",
+                                          "responseBody",
+                                          "responseBodyFile",
+                                          "resumedFrom",
+                                          "retryAfter",
+                                          "state",
+                                          "uploadUrl",
+                                          "url"};
+static_assert(std::size(kKeyNames) == size_t(Key::Count));
+
+constexpr bool keyNamesAreSorted()
+{
+    for (size_t i = 1; i < std::size(kKeyNames); ++i) {
+        if (!(kKeyNames[i - 1] < kKeyNames[i]))
+            return false;
+    }
+    return true;
+}
+static_assert(keyNamesAreSorted(), "kKeyNames must be in QJsonObject's (sorted) order");
+
+// A report's members: one description gives both the QJsonObject and, without QJsonObject's
+// cost (a listing prints thousands), its text.
+class JsonMembers
+{
+public:
+    void setNull(Key key) { set(key, Value()); }
+    void setNumber(Key key, qint64 value) { set(key, Value(value)); }
+    void setString(Key key, const QString &value) { set(key, Value(value)); }
+    void setStringOrNull(Key key, const QString &value)
+    {
+        if (value.isEmpty())
+            setNull(key);
+        else
+            setString(key, value);
+    }
+
+    QJsonObject toObject() const
+    {
+        QJsonObject o;
+        for (size_t k = 0; k < m_values.size(); ++k) {
+            if (m_present & (1u << k))
+                o.insert(name(k), toJsonValue(m_values[k]));
+        }
+        return o;
+    }
+
+    // Appends the same bytes as QJsonDocument(toObject()).toJson(QJsonDocument::Compact).
+    void appendJson(QByteArray *out) const
+    {
+        // Sized for the worst case first, so that each byte is written without a check.
+        qsizetype most = 2;
+        for (size_t k = 0; k < m_values.size(); ++k) {
+            if (!(m_present & (1u << k)))
+                continue;
+            most += qsizetype(kKeyNames[k].size()) + 4;
+            if (const QString *s = std::get_if<QString>(&m_values[k]))
+                most += 6 * s->size() + 2; // "\u001f" for each control character
+            else
+                most += 20; // a qint64's sign and digits, or null
+        }
+        const qsizetype start = out->size();
+        out->resize(start + most);
+        char *const begin = out->data() + start;
+        char *p = begin;
+        *p++ = '{';
+        for (size_t k = 0; k < m_values.size(); ++k) {
+            if (!(m_present & (1u << k)))
+                continue;
+            if (p != begin + 1)
+                *p++ = ',';
+            *p++ = '"';
+            p = std::copy_n(kKeyNames[k].data(), kKeyNames[k].size(), p); // nothing to escape
+            *p++ = '"';
+            *p++ = ':';
+            const Value &value = m_values[k];
+            if (const qint64 *n = std::get_if<qint64>(&value)) {
+                p = std::to_chars(p, p + 20, *n).ptr;
+            } else if (const QString *s = std::get_if<QString>(&value)) {
+                p = writeString(p, *s);
+                if (!p) { // not valid UTF-16: Qt escapes a lone surrogate, so leave it to Qt
+                    out->resize(start);
+                    out->append(QJsonDocument(toObject()).toJson(QJsonDocument::Compact));
+                    return;
+                }
+            } else {
+                p = std::copy_n("null", 4, p);
+            }
+        }
+        *p++ = '}';
+        out->resize(start + (p - begin));
+    }
+
+private:
+    using Value = std::variant<std::monostate, qint64, QString>;
+
+    static QLatin1String name(size_t key)
+    {
+        return QLatin1String(kKeyNames[key].data(), qsizetype(kKeyNames[key].size()));
+    }
+
+    void set(Key key, Value &&value)
+    {
+        m_values[size_t(key)] = std::move(value);
+        m_present |= 1u << unsigned(key);
+    }
+
+    static QJsonValue toJsonValue(const Value &value)
+    {
+        if (const qint64 *n = std::get_if<qint64>(&value))
+            return QJsonValue(*n);
+        if (const QString *s = std::get_if<QString>(&value))
+            return QJsonValue(*s);
+        return QJsonValue(QJsonValue::Null);
+    }
+
+    // Escapes as QJsonDocument does: '"', '\\' and control characters; the rest is UTF-8.
+    // Null for text that is not valid UTF-16.
+    static char *writeString(char *p, const QString &text)
+    {
+        static const char hex[] = "0123456789abcdef";
+        *p++ = '"';
+        const QChar *c = text.constData();
+        const QChar *const end = c + text.size();
+        for (; c != end; ++c) {
+            const char16_t u = c->unicode();
+            if (u >= 0x80) {
+                if (u < 0x800) {
+                    *p++ = char(0xc0 | (u >> 6));
+                } else if (!QChar::isSurrogate(u)) {
+                    *p++ = char(0xe0 | (u >> 12));
+                    *p++ = char(0x80 | ((u >> 6) & 0x3f));
+                } else {
+                    if (!QChar::isHighSurrogate(u) || c + 1 == end || !c[1].isLowSurrogate())
+                        return nullptr;
+                    const char32_t cp = QChar::surrogateToUcs4(u, (++c)->unicode());
+                    *p++ = char(0xf0 | (cp >> 18));
+                    *p++ = char(0x80 | ((cp >> 12) & 0x3f));
+                    *p++ = char(0x80 | ((cp >> 6) & 0x3f));
+                    *p++ = char(0x80 | (cp & 0x3f));
+                    continue;
+                }
+                *p++ = char(0x80 | (u & 0x3f));
+                continue;
+            }
+            switch (u) {
+            case '"':
+            case '\\':
+                *p++ = '\\';
+                *p++ = char(u);
+                break;
+            case '\b':
+                p = std::copy_n("\\b", 2, p);
+                break;
+            case '\f':
+                p = std::copy_n("\\f", 2, p);
+                break;
+            case '\n':
+                p = std::copy_n("\\n", 2, p);
+                break;
+            case '\r':
+                p = std::copy_n("\\r", 2, p);
+                break;
+            case '\t':
+                p = std::copy_n("\\t", 2, p);
+                break;
+            default:
+                if (u >= 0x20) {
+                    *p++ = char(u);
+                } else {
+                    p = std::copy_n("\\u00", 4, p);
+                    *p++ = hex[u >> 4];
+                    *p++ = hex[u & 0xf];
+                }
+            }
+        }
+        *p++ = '"';
+        return p;
+    }
+
+    std::array<Value, size_t(Key::Count)> m_values;
+    quint32 m_present = 0; // a bit for each member set, by Key
+};
+static_assert(size_t(Key::Count) <= 32);
+
+JsonMembers responseMembers(const NetworkResponse &r)
+{
+    JsonMembers o;
+    o.setString(Key::Identifier, r.identifier());
+    o.setString(Key::Outcome, NetworkResponse::outcomeName(r.outcome()));
+    o.setNumber(Key::HttpStatus, r.httpStatus());
+    // Only a success leaves a file behind.
+    o.setStringOrNull(Key::File, r.filePath());
+    o.setNumber(Key::Bytes, r.bytes());
+    if (r.retryAfter())
+        o.setNumber(Key::RetryAfter, qint64(r.retryAfter()->count()));
+    else
+        o.setNull(Key::RetryAfter);
+    o.setNumber(Key::Attempts, r.attempts());
+    o.setNumber(Key::ResumedFrom, r.resumedFrom());
+    o.setStringOrNull(Key::Error, errorText(r));
+    if (r.error() == NetworkResponse::Error::NoError)
+        o.setNull(Key::ErrorCode);
+    else
+        o.setString(Key::ErrorCode, errorCodeName(r.error()));
+    return o;
+}
+
+JsonMembers
+uploadResponseMembers(const NetworkResponse &r, const QString &source, const QUrl &uploadUrl)
+{
+    JsonMembers o = responseMembers(r);
+    if (!uploadUrl.isEmpty())
+        o.setString(Key::UploadUrl, uploadUrl.toString(QUrl::FullyEncoded));
+    o.setStringOrNull(Key::File, uploadSource(r, source));
+    if (r.body().isEmpty())
+        o.setNull(Key::ResponseBody);
+    else
+        o.setString(Key::ResponseBody, bodyText(r.body()));
+    o.setStringOrNull(Key::ResponseBodyFile, r.bodyFilePath());
+    return o;
+}
+
+JsonMembers transferMembers(const TransferInfo &t)
+{
+    const bool upload = t.kind == TransferInfo::Kind::Upload;
+    JsonMembers o;
+    if (t.result)
+        o = upload ? uploadResponseMembers(*t.result, t.localPath, t.remoteUrl)
+                   : responseMembers(*t.result);
+    if (upload && !t.remoteUrl.isEmpty())
+        o.setString(Key::UploadUrl, t.remoteUrl.toString(QUrl::FullyEncoded));
+    o.setString(Key::Identifier, t.identifier);
+    o.setString(Key::Kind, upload ? QStringLiteral("upload") : QStringLiteral("download"));
+    o.setString(Key::State, TransferInfo::stateName(t.state));
+    o.setString(Key::Priority, TransferInfo::priorityName(t.priority));
+    o.setString(Key::Url, t.url.toString(QUrl::FullyEncoded));
+    // Where a download writes to, where an upload reads from.
+    o.setString(Key::File, t.localPath);
+    o.setNumber(Key::BytesReceived, t.bytesReceived);
+    o.setNumber(Key::BytesTotal, t.bytesTotal);
+    // Known only in the process running the transfer: 0 and null elsewhere.
+    o.setNumber(Key::BytesPerSecond, t.bytesPerSecond);
+    if (t.etaSeconds >= 0)
+        o.setNumber(Key::EtaSeconds, t.etaSeconds);
+    else
+        o.setNull(Key::EtaSeconds);
+    o.setNumber(Key::Attempts, t.attempts);
+    if (t.nextAttemptAt.isValid())
+        o.setString(Key::NextAttemptAt, t.nextAttemptAt.toUTC().toString(Qt::ISODateWithMs));
+    else
+        o.setNull(Key::NextAttemptAt);
+    o.setStringOrNull(Key::LastError, t.lastError);
+    return o;
 }
 
 } // namespace
@@ -111,26 +412,23 @@ int worseExitCode(int a, int b)
 
 QJsonObject responseJson(const NetworkResponse &r)
 {
-    QJsonObject o;
-    o.insert(QStringLiteral("identifier"), r.identifier());
-    o.insert(QStringLiteral("outcome"), NetworkResponse::outcomeName(r.outcome()));
-    o.insert(QStringLiteral("httpStatus"), r.httpStatus());
-    // Only a success leaves a file behind.
-    o.insert(QStringLiteral("file"),
-             r.filePath().isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(r.filePath()));
-    o.insert(QStringLiteral("bytes"), r.bytes());
-    o.insert(QStringLiteral("retryAfter"),
-             r.retryAfter() ? QJsonValue(qint64(r.retryAfter()->count()))
-                            : QJsonValue(QJsonValue::Null));
-    o.insert(QStringLiteral("attempts"), r.attempts());
-    o.insert(QStringLiteral("resumedFrom"), r.resumedFrom());
-    const QString error = errorText(r);
-    o.insert(QStringLiteral("error"),
-             error.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error));
-    o.insert(QStringLiteral("errorCode"),
-             r.error() == NetworkResponse::Error::NoError ? QJsonValue(QJsonValue::Null)
-                                                          : QJsonValue(errorCodeName(r.error())));
-    return o;
+    return responseMembers(r).toObject();
+}
+
+QJsonObject
+uploadResponseJson(const NetworkResponse &r, const QString &source, const QUrl &uploadUrl)
+{
+    return uploadResponseMembers(r, source, uploadUrl).toObject();
+}
+
+QJsonObject transferJson(const TransferInfo &t)
+{
+    return transferMembers(t).toObject();
+}
+
+void appendTransferJson(QByteArray *out, const TransferInfo &t)
+{
+    transferMembers(t).appendJson(out);
 }
 
 QString responseLine(const NetworkResponse &r)
@@ -147,19 +445,6 @@ QString responseLine(const NetworkResponse &r)
     if (r.resumedFrom() > 0)
         line += QStringLiteral(" (resumed at %1 MiB)").arg(mebibytes(r.resumedFrom()));
     return line;
-}
-
-QJsonObject
-uploadResponseJson(const NetworkResponse &r, const QString &source, const QUrl &uploadUrl)
-{
-    QJsonObject o = responseJson(r);
-    if (!uploadUrl.isEmpty())
-        o.insert(QStringLiteral("uploadUrl"), uploadUrl.toString(QUrl::FullyEncoded));
-    o.insert(QStringLiteral("file"), stringOrNull(uploadSource(r, source)));
-    o.insert(QStringLiteral("responseBody"),
-             r.body().isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(bodyText(r.body())));
-    o.insert(QStringLiteral("responseBodyFile"), stringOrNull(r.bodyFilePath()));
-    return o;
 }
 
 QString uploadResponseLine(const NetworkResponse &r, const QString &source)
@@ -187,39 +472,6 @@ QString responseProblem(const NetworkResponse &r)
     if (r.retryAfter())
         text += QStringLiteral(" (retry after %1 s)").arg(r.retryAfter()->count());
     return text;
-}
-
-QJsonObject transferJson(const TransferInfo &t)
-{
-    const bool upload = t.kind == TransferInfo::Kind::Upload;
-    QJsonObject o;
-    if (t.result)
-        o = upload ? uploadResponseJson(*t.result, t.localPath, t.remoteUrl)
-                   : responseJson(*t.result);
-    if (upload && !t.remoteUrl.isEmpty())
-        o.insert(QStringLiteral("uploadUrl"), t.remoteUrl.toString(QUrl::FullyEncoded));
-    o.insert(QStringLiteral("identifier"), t.identifier);
-    o.insert(QStringLiteral("kind"),
-             upload ? QStringLiteral("upload") : QStringLiteral("download"));
-    o.insert(QStringLiteral("state"), TransferInfo::stateName(t.state));
-    o.insert(QStringLiteral("priority"), TransferInfo::priorityName(t.priority));
-    o.insert(QStringLiteral("url"), t.url.toString(QUrl::FullyEncoded));
-    // Where a download writes to, where an upload reads from.
-    o.insert(QStringLiteral("file"), t.localPath);
-    o.insert(QStringLiteral("bytesReceived"), t.bytesReceived);
-    o.insert(QStringLiteral("bytesTotal"), t.bytesTotal);
-    // Known only in the process running the transfer: 0 and null elsewhere.
-    o.insert(QStringLiteral("bytesPerSecond"), t.bytesPerSecond);
-    o.insert(QStringLiteral("etaSeconds"),
-             t.etaSeconds >= 0 ? QJsonValue(t.etaSeconds) : QJsonValue(QJsonValue::Null));
-    o.insert(QStringLiteral("attempts"), t.attempts);
-    o.insert(QStringLiteral("nextAttemptAt"),
-             t.nextAttemptAt.isValid()
-                     ? QJsonValue(t.nextAttemptAt.toUTC().toString(Qt::ISODateWithMs))
-                     : QJsonValue(QJsonValue::Null));
-    o.insert(QStringLiteral("lastError"),
-             t.lastError.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(t.lastError));
-    return o;
 }
 
 QString progressText(const TransferInfo &t)

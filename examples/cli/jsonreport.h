@@ -31,6 +31,9 @@ QString uploadResponseLine(const Background::NetworkResponse &response, const QS
 QString responseProblem(const Background::NetworkResponse &response);
 
 QJsonObject transferJson(const Background::TransferInfo &transfer);
+// Appends jsonLine(transferJson(transfer)) as UTF-8, without building the object: a listing
+// prints thousands.
+void appendTransferJson(QByteArray *out, const Background::TransferInfo &transfer);
 // "ID  download  waiting  normal  1.0/4.0 MiB 25.0%  2 attempts  next attempt at 2026-09-01
 // 10:00:05  URL -> FILE  (last error)"; the time is local.
 QString transferLine(const Background::TransferInfo &transfer);

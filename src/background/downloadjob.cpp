@@ -32,6 +32,7 @@ DownloadJob::DownloadJob(TransferEngine *engine,
     m_buffer.resize(kReadChunk);
     m_rateTimer.setSingleShot(true);
     connect(&m_rateTimer, &QTimer::timeout, this, &DownloadJob::readAvailable);
+    connect(&m_backgroundSync, &QFutureWatcherBase::finished, this, &DownloadJob::onBackgroundSync);
 }
 
 DownloadJob::~DownloadJob() = default;
@@ -109,10 +110,12 @@ void DownloadJob::beginAttempt()
     m_rateClock.start();
     m_rateConsumed = 0;
     m_lastCheckpoint = m_offset;
+    ++m_fileGeneration;
 }
 
 void DownloadJob::restartFromZero()
 {
+    ++m_fileGeneration;
     m_partial.truncate(0);
     m_offset = 0;
     m_row.etag.clear();
@@ -138,6 +141,7 @@ void DownloadJob::onMetaDataChanged()
     if (m_status >= 200 && m_status < 300 && m_status != 206) {
         if (m_offset > 0) {
             qCInfo(lcDownload) << m_row.identifier << "server sent the whole entity; starting over";
+            ++m_fileGeneration;
             m_partial.truncate(0);
             m_offset = 0;
         }
@@ -247,7 +251,7 @@ void DownloadJob::readAvailable()
         m_progressThisAttempt = true;
         m_stallTimer.start();
     }
-    const qint64 checkpointBefore = m_lastCheckpoint;
+    const int checkpointsBefore = m_checkpointsStarted;
     if (!checkpoint(false))
         return;
     // Once per checkpoint, while more is to come: a body of unannounced size, or another
@@ -255,7 +259,7 @@ void DownloadJob::readAvailable()
     const bool moreToCome = m_total >= 0
                                     ? bytesDone() < m_total
                                     : !(m_reply->isFinished() && m_reply->bytesAvailable() == 0);
-    if (m_lastCheckpoint != checkpointBefore && moreToCome
+    if (m_checkpointsStarted != checkpointsBefore && moreToCome
         && noRoomFor(m_total >= 0 ? m_total - bytesDone() : 0))
         return;
     emitProgress(false);
@@ -342,12 +346,39 @@ bool DownloadJob::checkpoint(bool force)
         return true;
     if (!force && m_checkpointClock.elapsed() < m_config.checkpointInterval().count())
         return true;
+    if (!force && m_backgroundSync.isRunning())
+        return true; // the disk is slower than the interval: the next one starts when it ends
     m_checkpointClock.restart();
+    ++m_checkpointsStarted;
+    if (!force) {
+        m_backgroundSyncEnd = end;
+        m_backgroundSyncGeneration = m_fileGeneration;
+        m_backgroundSync.setFuture(m_partial.syncInBackground());
+        return true;
+    }
+    ++m_fileGeneration; // this sync covers whatever one in the background was doing
     if (!m_partial.sync()) {
         // Nothing past the last checkpoint is known to be on the disk: the offset stays.
         failLocally(m_partial.ioFailure());
         return false;
     }
+    return recordCheckpoint(end);
+}
+
+void DownloadJob::onBackgroundSync()
+{
+    if (m_finalizing || m_backgroundSyncGeneration != m_fileGeneration
+        || m_backgroundSyncEnd <= m_lastCheckpoint)
+        return;
+    if (const std::optional<PartialFile::Failure> failure = m_backgroundSync.result()) {
+        failLocally(*failure);
+        return;
+    }
+    recordCheckpoint(m_backgroundSyncEnd);
+}
+
+bool DownloadJob::recordCheckpoint(qint64 end)
+{
     m_lastCheckpoint = end;
     m_row.durableOffset = end;
     m_row.checkpointBootId = FileOps::bootId();

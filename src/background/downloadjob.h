@@ -8,6 +8,7 @@
 #include "transferjob.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkRequest>
@@ -55,7 +56,13 @@ private:
     void onReplyFinished();
     void readAvailable();
     void abortReply();
+    // Makes the bytes written so far durable and records their offset. Unforced, once per
+    // checkpoint interval and in the background: the fsync runs on a worker thread and the
+    // offset is recorded when it ends (onBackgroundSync), so the download never waits for the
+    // disk's flush. Forced (pause, error, end of body), here and now.
     bool checkpoint(bool force);
+    void onBackgroundSync();
+    bool recordCheckpoint(qint64 end);
     void emitProgress(bool force);
     void restartFromZero();
     void publish(int status, const HeaderList &headers);
@@ -69,6 +76,13 @@ private:
     qint64 m_received = 0; // body bytes written in this attempt
     qint64 m_total = -1;   // entity size when known
     qint64 m_lastCheckpoint = 0;
+    int m_checkpointsStarted = 0;
+    QFutureWatcher<std::optional<PartialFile::Failure>> m_backgroundSync;
+    qint64 m_backgroundSyncEnd = 0;
+    // Bumped when the file is rewound or synced here and now: a background sync started
+    // before then must not record its offset.
+    int m_fileGeneration = 0;
+    int m_backgroundSyncGeneration = -1;
     bool m_accepted = false; // a 2xx whose body goes to the file
     bool m_completeBy416 = false;
     int m_status = 0;

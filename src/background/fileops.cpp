@@ -98,23 +98,46 @@ bool syncFile(QFile &file, IoError *error)
         }
         return false;
     }
+    return syncHandle(file.handle(), error);
+}
+
+bool syncHandle(int handle, IoError *error)
+{
 #if defined(Q_OS_WIN)
-    const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(file.handle()));
-    if (handle != INVALID_HANDLE_VALUE && FlushFileBuffers(handle))
+    const auto osHandle = reinterpret_cast<HANDLE>(_get_osfhandle(handle));
+    if (osHandle != INVALID_HANDLE_VALUE && FlushFileBuffers(osHandle))
         return true;
     setError(error, GetLastError());
     return false;
 #elif defined(Q_OS_DARWIN)
     // fsync() on Apple platforms does not reach the platter; F_FULLFSYNC does.
-    if (::fcntl(file.handle(), F_FULLFSYNC) == 0 || ::fsync(file.handle()) == 0)
+    if (::fcntl(handle, F_FULLFSYNC) == 0 || ::fsync(handle) == 0)
         return true;
     setError(error, errno);
     return false;
 #else
-    if (::fsync(file.handle()) == 0)
+    if (::fsync(handle) == 0)
         return true;
     setError(error, errno);
     return false;
+#endif
+}
+
+int duplicateHandle(QFile &file)
+{
+#if defined(Q_OS_WIN)
+    return ::_dup(file.handle());
+#else
+    return ::fcntl(file.handle(), F_DUPFD_CLOEXEC, 0);
+#endif
+}
+
+void closeHandle(int handle)
+{
+#if defined(Q_OS_WIN)
+    ::_close(handle);
+#else
+    ::close(handle);
 #endif
 }
 
@@ -152,6 +175,34 @@ qint64 writeFully(QFile &file, const char *data, qint64 size, IoError *error)
     }
 #endif
     return written;
+}
+
+void startWriteback(QFile &file, qint64 offset, qint64 length)
+{
+#if defined(Q_OS_LINUX)
+    if (length > 0)
+        ::sync_file_range(file.handle(), offset, length, SYNC_FILE_RANGE_WRITE);
+#else
+    Q_UNUSED(file);
+    Q_UNUSED(offset);
+    Q_UNUSED(length);
+#endif
+}
+
+void waitForWriteback(QFile &file, qint64 offset, qint64 length)
+{
+#if defined(Q_OS_LINUX)
+    if (length > 0)
+        ::sync_file_range(file.handle(),
+                          offset,
+                          length,
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                                  | SYNC_FILE_RANGE_WAIT_AFTER);
+#else
+    Q_UNUSED(file);
+    Q_UNUSED(offset);
+    Q_UNUSED(length);
+#endif
 }
 
 bool syncDirectory(const QString &dirPath)
@@ -248,7 +299,10 @@ QByteArray fingerprint(const QString &path)
 
 QByteArray bootId()
 {
-    return QSysInfo::bootUniqueId();
+    // The boot cannot change under a running process; reading it per checkpoint cost a file
+    // open per small download.
+    static const QByteArray id = QSysInfo::bootUniqueId();
+    return id;
 }
 
 qint64 currentProcessId()

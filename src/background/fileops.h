@@ -23,6 +23,12 @@ struct IoError
 
 // Flush Qt's buffer and ask the OS to put the data on stable storage.
 BACKGROUND_AUTOTEST_EXPORT bool syncFile(QFile &file, IoError *error = nullptr);
+// The same for an OS handle (a file descriptor; on Windows a C runtime one): for a handle from
+// duplicateHandle(), synced on another thread while the file's own thread keeps writing.
+BACKGROUND_AUTOTEST_EXPORT bool syncHandle(int handle, IoError *error = nullptr);
+// A second handle on an open file, usable from any thread; -1 when the OS refuses one.
+BACKGROUND_AUTOTEST_EXPORT int duplicateHandle(QFile &file);
+BACKGROUND_AUTOTEST_EXPORT void closeHandle(int handle);
 
 // Writes all of `data` at the file's position with the OS call itself, so that the reason of a
 // failure is not lost (QFile keeps only a text). The file must be open Unbuffered. Returns the
@@ -31,6 +37,14 @@ BACKGROUND_AUTOTEST_EXPORT qint64 writeFully(QFile &file,
                                              const char *data,
                                              qint64 size,
                                              IoError *error);
+
+// Asks the OS to start writing the file's bytes [offset, offset + length) to the disk now,
+// without waiting for them: a later syncFile() then has little left to do, and the disk works
+// while the network does. A hint only (Linux: sync_file_range); a no-op elsewhere.
+BACKGROUND_AUTOTEST_EXPORT void startWriteback(QFile &file, qint64 offset, qint64 length);
+// Waits until the OS has written that range (started or not) to the disk; no fsync: the disk's
+// own cache and the file's metadata are left to syncFile(). A no-op where startWriteback() is.
+BACKGROUND_AUTOTEST_EXPORT void waitForWriteback(QFile &file, qint64 offset, qint64 length);
 
 // Make a rename inside dirPath durable. POSIX: fsync of the directory. Windows: no-op,
 // because replaceFile() already asks for MOVEFILE_WRITE_THROUGH.
@@ -59,7 +73,7 @@ BACKGROUND_AUTOTEST_EXPORT bool makeOrdinary(const QString &path);
 BACKGROUND_AUTOTEST_EXPORT QByteArray fingerprint(const QString &path);
 
 // Changes on every boot; empty where the platform cannot tell (then nothing is trusted
-// beyond the last fsynced checkpoint).
+// beyond the last fsynced checkpoint). Read once per process.
 BACKGROUND_AUTOTEST_EXPORT QByteArray bootId();
 
 BACKGROUND_AUTOTEST_EXPORT qint64 currentProcessId();

@@ -7,10 +7,21 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFileInfo>
+#include <QtCore/QPromise>
+#include <QtCore/QThreadPool>
+
+#include <memory>
 
 namespace Background {
 
 namespace {
+// Written bytes are handed to the disk in slices of this size as they arrive, and each write
+// that starts a slice waits for the slice before it: at most about two slices are ever dirty,
+// so a checkpoint's or the publish's fsync finds little left (a 1 GiB download fsynced once a
+// second otherwise blocked the event loop for up to a second each time, and the network
+// waited), and the event loop never waits longer than one slice takes to write.
+constexpr qint64 kWritebackSlice = qint64(8) * 1024 * 1024;
+
 // A full volume (or quota, or file size limit) is DiskFull: the data is kept for a resume.
 // `action` names what failed, e.g. "write %1".
 PartialFile::Failure
@@ -21,6 +32,13 @@ failureOf(const FileOps::IoError &error, const QString &action, const QString &p
                 QStringLiteral("No room left to %1: %2").arg(action.arg(path), error.message)};
     return {NetworkResponse::Error::LocalIoError,
             QStringLiteral("Cannot %1: %2").arg(action.arg(path), error.message)};
+}
+// fsyncs wait on the disk, not the CPU: a pool of their own keeps them from queueing behind
+// the application's work in the global pool.
+QThreadPool *syncPool()
+{
+    static QThreadPool pool;
+    return &pool;
 }
 } // namespace
 
@@ -55,12 +73,14 @@ std::optional<PartialFile::Failure> PartialFile::openForResume(const TransferRow
         return Failure{NetworkResponse::Error::LocalIoError,
                        QStringLiteral("Cannot read back %1: %2").arg(path(), m_file.errorString())};
     m_file.seek(*offset);
+    m_end = m_writebackFrom = m_waitedUpTo = *offset;
     return std::nullopt;
 }
 
 std::optional<PartialFile::Failure> PartialFile::truncate(qint64 size)
 {
     if (m_file.resize(size) && m_file.seek(size)) {
+        m_end = m_writebackFrom = m_waitedUpTo = size;
         if (m_hashing && size < m_hashed && !rehash(size))
             return Failure{
                     NetworkResponse::Error::LocalIoError,
@@ -79,6 +99,13 @@ qint64 PartialFile::write(const char *data, qint64 size)
     if (m_hashing && written > 0) {
         m_hash.addData(QByteArrayView(data, written));
         m_hashed += written;
+    }
+    m_end += qMax<qint64>(written, 0);
+    if (m_end - m_writebackFrom >= kWritebackSlice) {
+        FileOps::startWriteback(m_file, m_writebackFrom, m_end - m_writebackFrom);
+        FileOps::waitForWriteback(m_file, m_waitedUpTo, m_writebackFrom - m_waitedUpTo);
+        m_waitedUpTo = m_writebackFrom;
+        m_writebackFrom = m_end;
     }
     if (written < size)
         m_ioFailure = failureOf(error, QStringLiteral("write %1"), path());
@@ -110,6 +137,29 @@ bool PartialFile::sync()
         return true;
     m_ioFailure = failureOf(error, QStringLiteral("flush %1 to the disk"), path());
     return false;
+}
+
+QFuture<std::optional<PartialFile::Failure>> PartialFile::syncInBackground()
+{
+    auto promise = std::make_shared<QPromise<std::optional<Failure>>>();
+    QFuture<std::optional<Failure>> future = promise->future();
+    promise->start();
+    const int handle = FileOps::duplicateHandle(m_file);
+    if (handle < 0) { // no second handle: sync here and now
+        promise->addResult(sync() ? std::nullopt : std::optional<Failure>(m_ioFailure));
+        promise->finish();
+        return future;
+    }
+    syncPool()->start([promise, handle, path = m_path] {
+        FileOps::IoError error;
+        std::optional<Failure> failure;
+        if (!FileOps::syncHandle(handle, &error))
+            failure = failureOf(error, QStringLiteral("flush %1 to the disk"), path);
+        FileOps::closeHandle(handle);
+        promise->addResult(failure);
+        promise->finish();
+    });
+    return future;
 }
 
 void PartialFile::close()

@@ -8,6 +8,7 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
+#include <QtCore/QFuture>
 
 #include <optional>
 
@@ -45,6 +46,10 @@ public:
     // Bytes read back from the disk for the hash so far (for tests and the benchmarks).
     qint64 bytesReadForHash() const { return m_readForHash; }
     bool sync();
+    // The same fsync on a worker thread, on a handle of its own, while this thread keeps
+    // writing: the result (no value when every byte written before the call reached the disk)
+    // comes through the future. Closing or removing the file meanwhile is safe.
+    QFuture<std::optional<Failure>> syncInBackground();
     // Why the last write() or sync() failed: DiskFull when the volume, the quota or the file
     // size limit is full (the OS's text says which), LocalIoError for anything else.
     Failure ioFailure() const { return m_ioFailure; }
@@ -67,6 +72,9 @@ private:
     QCryptographicHash m_hash{QCryptographicHash::Sha256};
     qint64 m_hashed = 0; // bytes from the start of the file the running hash covers
     qint64 m_readForHash = 0;
+    qint64 m_end = 0;           // the file position: where the next write() goes
+    qint64 m_writebackFrom = 0; // bytes before this were handed to the OS's writeback
+    qint64 m_waitedUpTo = 0;    // bytes before this are known to be written (not fsynced)
     Failure m_ioFailure{NetworkResponse::Error::NoError, {}};
 };
 

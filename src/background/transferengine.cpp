@@ -250,10 +250,8 @@ QueueEntry TransferEngine::queueEntryFor(const TransferRow &row) const
 QList<TransferInfo> TransferEngine::transfers(std::optional<TransferInfo::Kind> kind)
 {
     QList<TransferInfo> out;
-    const QList<TransferRow> rows = m_store.all(kind);
-    out.reserve(rows.size());
-    for (const TransferRow &row : rows)
-        out.append(snapshot(row));
+    // One row at a time, and only what a TransferInfo shows: a store may hold thousands.
+    m_store.forEachInfoRow(kind, [&](const TransferRow &row) { out.append(snapshot(row)); });
     return out;
 }
 

@@ -72,6 +72,8 @@ QByteArray encodeHeaders(const HeaderList &headers)
 HeaderList decodeHeaders(const QByteArray &data)
 {
     HeaderList out;
+    if (data.isEmpty())
+        return out; // most rows: spares split()'s list
     const QList<QByteArray> lines = data.split('\n');
     QByteArray value; // of out.last(), trimmed once complete
     auto flush = [&] {
@@ -97,13 +99,18 @@ HeaderList decodeHeaders(const QByteArray &data)
 
 TransferRow rowFromValues(const QVariantList &values)
 {
-    const auto v = [&values](Column c) { return c < values.size() ? values.at(c) : QVariant(); };
+    static const QVariant missing;
+    const auto v = [&values](Column c) -> const QVariant & {
+        return c < values.size() ? values.at(c) : missing;
+    };
     TransferRow r;
     r.identifier = v(Identifier).toString();
     r.url = QUrl::fromEncoded(v(Url).toByteArray(), QUrl::StrictMode);
     r.destination = v(Destination).toString();
     r.partialPath = v(PartialPath).toString();
-    r.remoteUrl = QUrl::fromEncoded(v(RemoteUrl).toByteArray(), QUrl::StrictMode);
+    // Most rows have none, and parsing even an empty URL costs a listing of thousands.
+    if (const QByteArray remote = v(RemoteUrl).toByteArray(); !remote.isEmpty())
+        r.remoteUrl = QUrl::fromEncoded(remote, QUrl::StrictMode);
     r.requestHeaders = decodeHeaders(v(RequestHeaders).toByteArray());
     r.expectedSha256 = v(ExpectedSha256).toByteArray();
     r.durableOffset = nonNegative(v(DurableOffset));

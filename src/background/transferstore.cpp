@@ -1,5 +1,6 @@
 #include "transferstore.h"
 #include "transferrowcodec.h"
+#include "transferstore_statement.h"
 #include "transferstore_transaction.h"
 
 #include "fileops.h"
@@ -54,6 +55,27 @@ TransferRow rowFromQuery(const QSqlQuery &q)
     return RowCodec::rowFromValues(values);
 }
 
+// What neither TransferRow::toInfo() nor the engine's snapshot of a row reads.
+bool shownInInfo(int column)
+{
+    switch (column) {
+    case RowCodec::PartialPath:
+    case RowCodec::RequestHeaders:
+    case RowCodec::ExpectedSha256:
+    case RowCodec::CheckpointBootId:
+    case RowCodec::ETag:
+    case RowCodec::LastModified:
+    case RowCodec::CountedAttempts:
+    case RowCodec::UploadSpec:
+    case RowCodec::Fingerprint:
+    case RowCodec::Seq:
+    case RowCodec::NeedsCredentials:
+        return false;
+    default:
+        return true;
+    }
+}
+
 } // namespace
 
 QLatin1String TransferStore::columns()
@@ -70,7 +92,7 @@ TransferInfo TransferRow::toInfo() const
     info.localPath = destination;
     info.remoteUrl = remoteUrl;
     info.state = paused && state != TransferInfo::State::Finished ? TransferInfo::State::Paused
-                                                                   : state;
+                                                                  : state;
     info.priority = priority;
     info.bytesReceived = result ? result->bytes() : durableOffset;
     info.bytesTotal = result && result->isSuccess() ? result->bytes() : total;
@@ -91,6 +113,7 @@ TransferStore::TransferStore(const QString &path)
 TransferStore::~TransferStore()
 {
     if (QSqlDatabase::contains(m_connectionName)) {
+        m_statements.clear();
         {
             QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
             db.close();
@@ -144,13 +167,41 @@ bool TransferStore::isBusy(const QSqlError &error)
     return code == QLatin1String("5") || code == QLatin1String("6");
 }
 
+TransferStore::Statement TransferStore::statement(const QString &sql)
+{
+    std::shared_ptr<QSqlQuery> &cached = m_statements[sql];
+    if (cached && !cached->isActive())
+        return Statement(cached);
+    // New, or still in use further up the stack: a query of its own.
+    auto query = std::make_shared<QSqlQuery>(QSqlDatabase::database(m_connectionName, false));
+    if (!query->prepare(sql) || cached)
+        return Statement(query);
+    cached = query;
+    return Statement(cached);
+}
+
 bool TransferStore::exec(const QString &sql)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    if (q.exec(sql))
+    Statement q = statement(sql);
+    if (q->exec())
         return true;
-    qCWarning(lcStore).noquote() << "statement failed:" << sql << q.lastError().text();
+    qCWarning(lcStore).noquote() << "statement failed:" << sql << q->lastError().text();
     return false;
+}
+
+// Writes that only record progress (a checkpoint, an attempt's state, a lease's heartbeat)
+// skip the WAL's fsync: after a power loss an older value of each is still true (a partial
+// file's bytes are fsynced before their offset is recorded; leases die with the boot). Not
+// saveEntity(): new validators follow a truncation, and an old ETag with an old offset over a
+// new entity's bytes would let a resume mix two entities. The
+// next FULL commit, or SQLite's own WAL checkpoint, makes them durable; a process killed
+// without a power loss loses none of them.
+bool TransferStore::execProgress(QSqlQuery &q)
+{
+    exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+    const bool ok = q.exec();
+    exec(QStringLiteral("PRAGMA synchronous=FULL"));
+    return ok;
 }
 
 bool TransferStore::open()
@@ -196,6 +247,7 @@ bool TransferStore::open()
         const QSqlError error = q.lastError();
         const QString why = error.isValid() ? error.text() : q.value(0).toString();
         q.finish();
+        m_statements.clear();
         db.close();
         // SQLITE_NOTADB and SQLITE_CORRUPT are the file's fault; others (locked, I/O,
         // permissions) are not, and moving the file aside would not help.
@@ -209,11 +261,13 @@ bool TransferStore::open()
     }
     q.finish();
     if (!migrate()) {
+        m_statements.clear();
         db.close();
         return false;
     }
     exec(QStringLiteral("PRAGMA journal_mode=WAL"));
-    // FULL: a committed result survives power loss, at one fsync per commit.
+    // FULL: a committed result survives power loss, at one fsync per commit (progress
+    // writes relax it: see execProgress()).
     exec(QStringLiteral("PRAGMA synchronous=FULL"));
     m_open = true;
     return true;
@@ -223,32 +277,59 @@ std::optional<TransferRow> TransferStore::find(const QString &identifier)
 {
     if (!m_open)
         return std::nullopt;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT %1 FROM transfers WHERE identifier = ?")
-                      .arg(QLatin1String(kColumns)));
-    q.addBindValue(identifier);
-    if (!q.exec() || !q.next())
+    Statement q = statement(QStringLiteral("SELECT %1 FROM transfers WHERE identifier = ?")
+                                    .arg(QLatin1String(kColumns)));
+    q->addBindValue(identifier);
+    if (!q->exec() || !q->next())
         return std::nullopt;
-    return rowFromQuery(q);
+    return rowFromQuery(*q);
 }
 
 QList<TransferRow> TransferStore::all(std::optional<TransferInfo::Kind> kind)
 {
     QList<TransferRow> rows;
+    readAll(kind, false, [&rows](const TransferRow &row) { rows.append(row); });
+    return rows;
+}
+
+void TransferStore::forEachInfoRow(std::optional<TransferInfo::Kind> kind,
+                                   const std::function<void(const TransferRow &)> &visit)
+{
+    readAll(kind, true, visit);
+}
+
+void TransferStore::readAll(std::optional<TransferInfo::Kind> kind,
+                            bool infoOnly,
+                            const std::function<void(const TransferRow &)> &visit)
+{
     if (!m_open)
-        return rows;
+        return;
+    // Columns left out are neither sorted nor converted, and reach the codec as null.
+    const QStringList names = QString::fromLatin1(kColumns).split(QStringLiteral(", "));
+    Q_ASSERT(names.size() == RowCodec::ColumnCount);
+    QStringList selected;
+    QList<int> codecColumns; // of each selected one
+    for (int c = 0; c < RowCodec::ColumnCount; ++c) {
+        if (!infoOnly || shownInInfo(c)) {
+            selected.append(names.at(c));
+            codecColumns.append(c);
+        }
+    }
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT %1 FROM transfers WHERE ? < 0 OR kind = ? "
                              "ORDER BY created_at, identifier")
-                      .arg(QLatin1String(kColumns)));
+                      .arg(selected.join(QStringLiteral(", "))));
     q.addBindValue(kind ? int(*kind) : -1);
     q.addBindValue(kind ? int(*kind) : -1);
     if (!q.exec())
-        return rows;
-    while (q.next())
-        rows.append(rowFromQuery(q));
-    return rows;
+        return;
+    QVariantList values(RowCodec::ColumnCount); // reused from row to row
+    while (q.next()) {
+        for (qsizetype i = 0; i < codecColumns.size(); ++i)
+            values[codecColumns.at(i)] = q.value(int(i));
+        visit(RowCodec::rowFromValues(values));
+    }
 }
 
 QStringList TransferStore::unfinishedIdentifiers(TransferInfo::Kind kind)
@@ -273,18 +354,18 @@ std::optional<Lease> TransferStore::lease(const QString &identifier)
 {
     if (!m_open)
         return std::nullopt;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT owner_token, pid, boot_id, started_at, heartbeat FROM leases "
-                             "WHERE identifier = ?"));
-    q.addBindValue(identifier);
-    if (!q.exec() || !q.next())
+    Statement q = statement(
+            QStringLiteral("SELECT owner_token, pid, boot_id, started_at, heartbeat FROM leases "
+                           "WHERE identifier = ?"));
+    q->addBindValue(identifier);
+    if (!q->exec() || !q->next())
         return std::nullopt;
     Lease l;
-    l.ownerToken = q.value(0).toString();
-    l.pid = q.value(1).toLongLong();
-    l.bootId = q.value(2).toByteArray();
-    l.startedAt = q.value(3).toLongLong();
-    l.heartbeat = q.value(4).toLongLong();
+    l.ownerToken = q->value(0).toString();
+    l.pid = q->value(1).toLongLong();
+    l.bootId = q->value(2).toByteArray();
+    l.startedAt = q->value(3).toLongLong();
+    l.heartbeat = q->value(4).toLongLong();
     return l;
 }
 
@@ -297,7 +378,7 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
 {
     if (!m_open)
         return Claim::Error;
-    Transaction tx(this);
+    Transaction tx(this, Transaction::Sync::Relaxed); // see enqueue()
     if (!tx.isActive())
         return Claim::Error;
     std::optional<TransferRow> existing = mayInsert ? insertIfNew(fresh) : find(fresh.identifier);
@@ -322,48 +403,57 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
             qCInfo(lcStore) << "taking over the lease of" << fresh.identifier << "from pid"
                             << held->pid << (stale ? "(stale heartbeat)" : "(owner gone)");
     }
-    QSqlQuery up(db);
-    up.prepare(QStringLiteral("INSERT OR REPLACE INTO leases (identifier, owner_token, pid, "
-                              "boot_id, started_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?)"));
-    up.addBindValue(fresh.identifier);
-    up.addBindValue(me.ownerToken);
-    up.addBindValue(me.pid);
-    up.addBindValue(notNull(me.bootId));
-    up.addBindValue(me.startedAt);
-    up.addBindValue(me.heartbeat);
-    if (!up.exec() || !tx.commit())
+    Statement up = statement(
+            QStringLiteral("INSERT OR REPLACE INTO leases (identifier, owner_token, pid, "
+                           "boot_id, started_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?)"));
+    up->addBindValue(fresh.identifier);
+    up->addBindValue(me.ownerToken);
+    up->addBindValue(me.pid);
+    up->addBindValue(notNull(me.bootId));
+    up->addBindValue(me.startedAt);
+    up->addBindValue(me.heartbeat);
+    if (!up->exec() || !tx.commit())
         return Claim::Error;
     return Claim::Acquired;
 }
 
 std::optional<TransferRow> TransferStore::insertIfNew(const TransferRow &fresh)
 {
-    if (std::optional<TransferRow> existing = find(fresh.identifier))
-        return existing;
-    QSqlQuery ins(QSqlDatabase::database(m_connectionName, false));
-    ins.prepare(QStringLiteral(
+    // A one-column probe first: reading a whole row costs QtSql a field description per
+    // column, and the row is read once below anyway.
+    bool exists = false;
+    {
+        Statement probe = statement(QStringLiteral("SELECT 1 FROM transfers WHERE identifier = ?"));
+        probe->addBindValue(fresh.identifier);
+        if (!probe->exec())
+            return std::nullopt;
+        exists = probe->next();
+    }
+    if (exists)
+        return find(fresh.identifier);
+    Statement ins = statement(QStringLiteral(
             "INSERT INTO transfers (identifier, url, destination, partial_path, request_headers, "
             "expected_sha256, state, created_at, updated_at, kind, upload_spec, fingerprint, "
             "priority, needs_credentials, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM transfers))"));
     const qint64 now = nowMs();
-    ins.addBindValue(fresh.identifier);
-    ins.addBindValue(fresh.url.toEncoded());
-    ins.addBindValue(fresh.destination);
-    ins.addBindValue(fresh.partialPath);
-    ins.addBindValue(notNull(encodeHeaders(fresh.requestHeaders)));
-    ins.addBindValue(notNull(fresh.expectedSha256));
-    ins.addBindValue(int(TransferInfo::State::Queued));
-    ins.addBindValue(now);
-    ins.addBindValue(now);
-    ins.addBindValue(int(fresh.kind));
-    ins.addBindValue(notNull(fresh.uploadSpec));
-    ins.addBindValue(notNull(fresh.fingerprint));
-    ins.addBindValue(int(fresh.priority));
-    ins.addBindValue(fresh.needsCredentials ? 1 : 0);
-    if (!ins.exec()) {
-        qCWarning(lcStore) << "insert failed:" << ins.lastError().text();
+    ins->addBindValue(fresh.identifier);
+    ins->addBindValue(fresh.url.toEncoded());
+    ins->addBindValue(fresh.destination);
+    ins->addBindValue(fresh.partialPath);
+    ins->addBindValue(notNull(encodeHeaders(fresh.requestHeaders)));
+    ins->addBindValue(notNull(fresh.expectedSha256));
+    ins->addBindValue(int(TransferInfo::State::Queued));
+    ins->addBindValue(now);
+    ins->addBindValue(now);
+    ins->addBindValue(int(fresh.kind));
+    ins->addBindValue(notNull(fresh.uploadSpec));
+    ins->addBindValue(notNull(fresh.fingerprint));
+    ins->addBindValue(int(fresh.priority));
+    ins->addBindValue(fresh.needsCredentials ? 1 : 0);
+    if (!ins->exec()) {
+        qCWarning(lcStore) << "insert failed:" << ins->lastError().text();
         return std::nullopt;
     }
     return find(fresh.identifier);
@@ -373,7 +463,11 @@ TransferStore::Claim TransferStore::enqueue(const TransferRow &fresh, TransferRo
 {
     if (!m_open)
         return Claim::Error;
-    Transaction tx(this);
+    // Relaxed: a power loss may forget a transfer asked for since the last FULL commit (the next
+    // result's commit makes every earlier one durable). The app asks for it again after the
+    // restart, as it does for any unfinished transfer, and it starts over; a killed process
+    // loses nothing.
+    Transaction tx(this, Transaction::Sync::Relaxed);
     if (!tx.isActive())
         return Claim::Error;
     const std::optional<TransferRow> existing = insertIfNew(fresh);
@@ -392,32 +486,31 @@ bool TransferStore::heartbeat(const QString &ownerToken, qint64 now)
 {
     if (!m_open)
         return false;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE leases SET heartbeat = ? WHERE owner_token = ?"));
-    q.addBindValue(now);
-    q.addBindValue(ownerToken);
-    return m_open && q.exec();
+    Statement q
+            = statement(QStringLiteral("UPDATE leases SET heartbeat = ? WHERE owner_token = ?"));
+    q->addBindValue(now);
+    q->addBindValue(ownerToken);
+    return m_open && execProgress(*q);
 }
 
 bool TransferStore::releaseLease(const QString &identifier, const QString &ownerToken)
 {
     if (!m_open)
         return false;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ? AND owner_token = ?"));
-    q.addBindValue(identifier);
-    q.addBindValue(ownerToken);
-    return m_open && q.exec();
+    Statement q = statement(
+            QStringLiteral("DELETE FROM leases WHERE identifier = ? AND owner_token = ?"));
+    q->addBindValue(identifier);
+    q->addBindValue(ownerToken);
+    return m_open && execProgress(*q);
 }
 
 bool TransferStore::releaseAllLeases(const QString &ownerToken)
 {
     if (!m_open)
         return false;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("DELETE FROM leases WHERE owner_token = ?"));
-    q.addBindValue(ownerToken);
-    return m_open && q.exec();
+    Statement q = statement(QStringLiteral("DELETE FROM leases WHERE owner_token = ?"));
+    q->addBindValue(ownerToken);
+    return m_open && execProgress(*q);
 }
 
 bool TransferStore::saveEntity(const QString &identifier,
@@ -427,66 +520,64 @@ bool TransferStore::saveEntity(const QString &identifier,
                                const QByteArray &lastModified,
                                const QByteArray &bootId)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral(
+    Statement q = statement(QStringLiteral(
             "UPDATE transfers SET durable_offset = ?, total = ?, etag = ?, last_modified = ?, "
             "checkpoint_boot_id = ?, resumed_from = ?, state = ?, updated_at = ? "
             "WHERE identifier = ? AND state != ?"));
-    q.addBindValue(offset);
-    q.addBindValue(total);
-    q.addBindValue(notNull(etag));
-    q.addBindValue(notNull(lastModified));
-    q.addBindValue(notNull(bootId));
-    q.addBindValue(offset);
-    q.addBindValue(int(TransferInfo::State::Running));
-    q.addBindValue(nowMs());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return m_open && q.exec() && q.numRowsAffected() == 1;
+    q->addBindValue(offset);
+    q->addBindValue(total);
+    q->addBindValue(notNull(etag));
+    q->addBindValue(notNull(lastModified));
+    q->addBindValue(notNull(bootId));
+    q->addBindValue(offset);
+    q->addBindValue(int(TransferInfo::State::Running));
+    q->addBindValue(nowMs());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q->exec() && q->numRowsAffected() == 1;
 }
 
 bool TransferStore::saveCheckpoint(const QString &identifier,
                                    qint64 offset,
                                    const QByteArray &bootId)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE transfers SET durable_offset = ?, checkpoint_boot_id = ?, "
-                             "updated_at = ? WHERE identifier = ? AND state != ?"));
-    q.addBindValue(offset);
-    q.addBindValue(notNull(bootId));
-    q.addBindValue(nowMs());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return m_open && q.exec() && q.numRowsAffected() == 1;
+    Statement q = statement(
+            QStringLiteral("UPDATE transfers SET durable_offset = ?, checkpoint_boot_id = ?, "
+                           "updated_at = ? WHERE identifier = ? AND state != ?"));
+    q->addBindValue(offset);
+    q->addBindValue(notNull(bootId));
+    q->addBindValue(nowMs());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return m_open && execProgress(*q) && q->numRowsAffected() == 1;
 }
 
 bool TransferStore::saveRemoteUrl(const QString &identifier, const QUrl &url)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE transfers SET remote_url = ?, updated_at = ? "
-                             "WHERE identifier = ? AND state != ?"));
-    q.addBindValue(notNull(url.toEncoded()));
-    q.addBindValue(nowMs());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return m_open && q.exec() && q.numRowsAffected() == 1;
+    Statement q = statement(QStringLiteral("UPDATE transfers SET remote_url = ?, updated_at = ? "
+                                           "WHERE identifier = ? AND state != ?"));
+    q->addBindValue(notNull(url.toEncoded()));
+    q->addBindValue(nowMs());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return m_open && q->exec() && q->numRowsAffected() == 1;
 }
 
 bool TransferStore::saveAttemptState(const QString &identifier, const TransferRow &row)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE transfers SET state = ?, attempts = ?, counted_attempts = ?, "
-                             "next_attempt_at = ?, last_error = ?, updated_at = ? "
-                             "WHERE identifier = ? AND state != ?"));
-    q.addBindValue(int(row.state));
-    q.addBindValue(row.attempts);
-    q.addBindValue(row.countedAttempts);
-    q.addBindValue(row.nextAttemptAt);
-    q.addBindValue(notNull(row.lastError));
-    q.addBindValue(nowMs());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return m_open && q.exec() && q.numRowsAffected() == 1;
+    Statement q = statement(
+            QStringLiteral("UPDATE transfers SET state = ?, attempts = ?, counted_attempts = ?, "
+                           "next_attempt_at = ?, last_error = ?, updated_at = ? "
+                           "WHERE identifier = ? AND state != ?"));
+    q->addBindValue(int(row.state));
+    q->addBindValue(row.attempts);
+    q->addBindValue(row.countedAttempts);
+    q->addBindValue(row.nextAttemptAt);
+    q->addBindValue(notNull(row.lastError));
+    q->addBindValue(nowMs());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return m_open && execProgress(*q) && q->numRowsAffected() == 1;
 }
 
 bool TransferStore::finish(const QString &identifier, const NetworkResponse &r)
@@ -497,34 +588,32 @@ bool TransferStore::finish(const QString &identifier, const NetworkResponse &r)
     if (!tx.isActive())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral(
+    Statement q = statement(QStringLiteral(
             "UPDATE transfers SET state = ?, outcome = ?, http_status = ?, error = ?, "
             "error_string = ?, retry_after = ?, response_headers = ?, bytes = ?, attempts = ?, "
             "resumed_from = ?, response_body = ?, response_body_path = ?, updated_at = ? "
             "WHERE identifier = ? AND state != ?"));
-    q.addBindValue(int(TransferInfo::State::Finished));
-    q.addBindValue(int(r.outcome()));
-    q.addBindValue(r.httpStatus());
-    q.addBindValue(int(r.error()));
-    q.addBindValue(r.error() == NetworkResponse::Error::NoError ? QString() : r.errorString());
-    q.addBindValue(r.retryAfter() ? QVariant(qint64(r.retryAfter()->count()))
-                                  : QVariant(QMetaType::fromType<qint64>()));
-    q.addBindValue(encodeHeaders(r.headers()));
-    q.addBindValue(r.bytes());
-    q.addBindValue(r.attempts());
-    q.addBindValue(r.resumedFrom());
-    q.addBindValue(r.body());
-    q.addBindValue(r.bodyFilePath());
-    q.addBindValue(nowMs());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    if (!q.exec() || q.numRowsAffected() != 1)
+    q->addBindValue(int(TransferInfo::State::Finished));
+    q->addBindValue(int(r.outcome()));
+    q->addBindValue(r.httpStatus());
+    q->addBindValue(int(r.error()));
+    q->addBindValue(r.error() == NetworkResponse::Error::NoError ? QString() : r.errorString());
+    q->addBindValue(r.retryAfter() ? QVariant(qint64(r.retryAfter()->count()))
+                                   : QVariant(QMetaType::fromType<qint64>()));
+    q->addBindValue(encodeHeaders(r.headers()));
+    q->addBindValue(r.bytes());
+    q->addBindValue(r.attempts());
+    q->addBindValue(r.resumedFrom());
+    q->addBindValue(r.body());
+    q->addBindValue(r.bodyFilePath());
+    q->addBindValue(nowMs());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    if (!q->exec() || q->numRowsAffected() != 1)
         return false;
-    QSqlQuery del(db);
-    del.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
-    del.addBindValue(identifier);
-    return del.exec() && tx.commit();
+    Statement del = statement(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
+    del->addBindValue(identifier);
+    return del->exec() && tx.commit();
 }
 
 bool TransferStore::remove(const QString &identifier)
@@ -535,17 +624,15 @@ bool TransferStore::remove(const QString &identifier)
     if (!tx.isActive())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("DELETE FROM transfers WHERE identifier = ?"));
-    q.addBindValue(identifier);
-    QSqlQuery l(db);
-    l.prepare(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
-    l.addBindValue(identifier);
-    if (!q.exec())
+    Statement q = statement(QStringLiteral("DELETE FROM transfers WHERE identifier = ?"));
+    q->addBindValue(identifier);
+    Statement l = statement(QStringLiteral("DELETE FROM leases WHERE identifier = ?"));
+    l->addBindValue(identifier);
+    if (!q->exec())
         return false;
     // SQLite reports the changes of the connection's last statement: read it before l runs.
-    const bool existed = q.numRowsAffected() > 0;
-    if (!l.exec())
+    const bool existed = q->numRowsAffected() > 0;
+    if (!l->exec())
         return false;
     return tx.commit() && existed;
 }
@@ -563,23 +650,21 @@ QStringList TransferStore::expireResults(qint64 beforeMs)
         const QString which
                 = QStringLiteral("FROM transfers WHERE state = ? AND updated_at < ? "
                                  "AND identifier NOT IN (SELECT identifier FROM leases)");
-        QSqlQuery files(db);
-        files.prepare(QStringLiteral("SELECT response_body_path ") + which);
-        files.addBindValue(int(TransferInfo::State::Finished));
-        files.addBindValue(beforeMs);
-        if (!files.exec())
+        Statement files = statement(QStringLiteral("SELECT response_body_path ") + which);
+        files->addBindValue(int(TransferInfo::State::Finished));
+        files->addBindValue(beforeMs);
+        if (!files->exec())
             return {};
-        while (files.next()) {
-            if (const QString f = files.value(0).toString(); !f.isEmpty())
+        while (files->next()) {
+            if (const QString f = files->value(0).toString(); !f.isEmpty())
                 bodyFiles.append(f);
         }
-        QSqlQuery drop(db);
-        drop.prepare(QStringLiteral("DELETE ") + which);
-        drop.addBindValue(int(TransferInfo::State::Finished));
-        drop.addBindValue(beforeMs);
-        if (!drop.exec())
+        Statement drop = statement(QStringLiteral("DELETE ") + which);
+        drop->addBindValue(int(TransferInfo::State::Finished));
+        drop->addBindValue(beforeMs);
+        if (!drop->exec())
             return {};
-        const int dropped = drop.numRowsAffected();
+        const int dropped = drop->numRowsAffected();
         if (!tx.commit())
             return {};
         if (dropped <= 0)

@@ -6,12 +6,16 @@
 #include "networkresponse.h"
 #include "transferinfo.h"
 
+#include <QtCore/QHash>
 #include <QtCore/QString>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QSqlError;
+
+class QSqlQuery;
 
 namespace Background {
 
@@ -102,6 +106,11 @@ public:
 
     std::optional<TransferRow> find(const QString &identifier);
     QList<TransferRow> all(std::optional<TransferInfo::Kind> kind = std::nullopt);
+    // The rows of all(), one at a time, without what TransferRow::toInfo() does not read: the
+    // partial path, request headers, validators, upload spec and the like are left empty. For
+    // listing thousands.
+    void forEachInfoRow(std::optional<TransferInfo::Kind> kind,
+                        const std::function<void(const TransferRow &)> &visit);
     QStringList unfinishedIdentifiers(TransferInfo::Kind kind);
 
     enum class Claim { Acquired, HeldByOther, Finished, Conflict, Error, Paused, Queued, Missing };
@@ -159,11 +168,17 @@ private:
     bool fail(NetworkResponse::Error error, const QString &message);
     bool failUnusable(const QString &message);
     bool exec(const QString &sql);
+    bool execProgress(QSqlQuery &query); // without the WAL's fsync; see the .cpp
     bool migrate();
     std::optional<TransferRow> insertIfNew(const TransferRow &fresh);
     static QLatin1String columns();
+    void readAll(std::optional<TransferInfo::Kind> kind,
+                 bool infoOnly,
+                 const std::function<void(const TransferRow &)> &visit);
     static bool isBusy(const QSqlError &error); // SQLITE_BUSY or SQLITE_LOCKED
     class Transaction;
+    class Statement;
+    Statement statement(const QString &sql);
 
     QString m_path;
     QString m_connectionName;
@@ -171,6 +186,7 @@ private:
     QString m_errorString;
     bool m_open = false;
     bool m_unusable = false;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements; // see Statement
 };
 
 } // namespace Background

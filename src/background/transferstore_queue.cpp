@@ -1,4 +1,5 @@
 #include "transferstore.h"
+#include "transferstore_statement.h"
 
 #include <QtCore/QDateTime>
 #include <QtSql/QSqlDatabase>
@@ -45,27 +46,25 @@ int TransferStore::unpauseAll(TransferInfo::Kind kind)
 {
     if (!m_open)
         return 0;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE transfers SET paused = 0, updated_at = ? "
-                             "WHERE kind = ? AND paused = 1 AND state != ?"));
-    q.addBindValue(QDateTime::currentMSecsSinceEpoch());
-    q.addBindValue(int(kind));
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return q.exec() ? q.numRowsAffected() : 0;
+    Statement q = statement(QStringLiteral("UPDATE transfers SET paused = 0, updated_at = ? "
+                                           "WHERE kind = ? AND paused = 1 AND state != ?"));
+    q->addBindValue(QDateTime::currentMSecsSinceEpoch());
+    q->addBindValue(int(kind));
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return q->exec() ? q->numRowsAffected() : 0;
 }
 
 bool TransferStore::setPaused(const QString &identifier, bool paused)
 {
     if (!m_open)
         return false;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE transfers SET paused = ?, updated_at = ? "
-                             "WHERE identifier = ? AND state != ?"));
-    q.addBindValue(paused ? 1 : 0);
-    q.addBindValue(QDateTime::currentMSecsSinceEpoch());
-    q.addBindValue(identifier);
-    q.addBindValue(int(TransferInfo::State::Finished));
-    return q.exec() && q.numRowsAffected() == 1;
+    Statement q = statement(QStringLiteral("UPDATE transfers SET paused = ?, updated_at = ? "
+                                           "WHERE identifier = ? AND state != ?"));
+    q->addBindValue(paused ? 1 : 0);
+    q->addBindValue(QDateTime::currentMSecsSinceEpoch());
+    q->addBindValue(identifier);
+    q->addBindValue(int(TransferInfo::State::Finished));
+    return q->exec() && q->numRowsAffected() == 1;
 }
 
 QStringList TransferStore::pausedLeasedBy(const QString &ownerToken)

@@ -47,7 +47,9 @@ void UploadBody::setMaximumRate(qint64 bytesPerSecond)
 
 bool UploadBody::open(OpenMode mode)
 {
-    if ((mode & WriteOnly) || m_invalid || !m_file.open(QIODevice::ReadOnly))
+    // Unbuffered: Qt reads 16 KiB at a time, and once a multipart head shifts those reads off
+    // QFile's buffer boundaries, the buffer only adds a copy.
+    if ((mode & WriteOnly) || m_invalid || !m_file.open(QIODevice::ReadOnly | Unbuffered))
         return false;
     for (const Piece &piece : std::as_const(m_pieces)) {
         if (piece.fileOffset >= 0 && piece.fileOffset + piece.length > m_file.size()) {
@@ -122,7 +124,10 @@ qint64 UploadBody::readData(char *data, qint64 maxSize)
         if (piece.fileOffset < 0) {
             std::copy_n(piece.bytes.constData() + inPiece, n, data + done);
         } else {
-            if (!m_file.seek(piece.fileOffset + inPiece))
+            // A seek is a system call even to where the file already is; only the first read of
+            // each range needs one.
+            const qint64 at = piece.fileOffset + inPiece;
+            if (m_file.pos() != at && !m_file.seek(at))
                 return done > 0 ? done : -1;
             const qint64 got = m_file.read(data + done, n);
             if (got <= 0) {

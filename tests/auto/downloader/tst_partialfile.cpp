@@ -8,6 +8,7 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
+#include <QtCore/QFuture>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
@@ -18,11 +19,14 @@ namespace {
 
 constexpr qint64 KiB = 1024;
 
-QByteArray content(qint64 size, char seed)
+// `size` bytes of the content for `seed` from offset `from`, so that big files go in pieces.
+QByteArray content(qint64 size, char seed, qint64 from = 0)
 {
     QByteArray data(size, Qt::Uninitialized);
-    for (qint64 i = 0; i < size; ++i)
-        data[i] = char(seed + i * 31 + (i >> 9));
+    for (qint64 i = 0; i < size; ++i) {
+        const qint64 at = from + i;
+        data[i] = char(seed + at * 31 + (at >> 9));
+    }
     return data;
 }
 
@@ -70,6 +74,10 @@ private Q_SLOTS:
     void resumeReadsOnlyWhatWasThere();
     void truncateRehashesWhatIsKept();
     void mismatchDropsTheData();
+    void syncsInBackground_data();
+    void syncsInBackground();
+    void bigWritesKeepTheContent_data();
+    void bigWritesKeepTheContent();
 
 private:
     QString partialPath() const { return m_dir->filePath(QStringLiteral(".f.part")); }
@@ -173,6 +181,93 @@ void tst_PartialFile::mismatchDropsTheData()
     QCOMPARE(failure->error, NetworkResponse::Error::IntegrityError);
     QVERIFY(!QFile::exists(partialPath()));
     QCOMPARE(BackgroundTest::readFile(destination()), QByteArray("old"));
+}
+
+void tst_PartialFile::syncsInBackground_data()
+{
+    QTest::addColumn<bool>("closeAndRemove");
+    // This thread goes on writing while the worker fsyncs.
+    QTest::newRow("file stays open") << false;
+    // A job that ends (cancel, publish) does not wait for its background fsync.
+    QTest::newRow("file closed and removed meanwhile") << true;
+}
+
+void tst_PartialFile::syncsInBackground()
+{
+    QFETCH(bool, closeAndRemove);
+    const QByteArray data = content(2 * 1024 * KiB + 3, 13);
+    const qint64 head = 1024 * KiB;
+
+    PartialFile partial(partialPath());
+    partial.setHashing(true);
+    qint64 offset = -1;
+    QVERIFY(!partial.openForResume(TransferRow(), &offset));
+    QVERIFY(writeAll(partial, data.left(head)));
+    QFuture<std::optional<PartialFile::Failure>> sync = partial.syncInBackground();
+    if (closeAndRemove) {
+        partial.remove();
+        QVERIFY(!QFile::exists(partialPath()));
+    } else {
+        QVERIFY(writeAll(partial, data.mid(head)));
+    }
+    // Generous, yet with room for QTRY's report before the watchdog (30 s) fires.
+    QTRY_VERIFY_WITH_TIMEOUT(sync.isFinished(), 7000);
+    QCOMPARE(sync.resultCount(), 1);
+    const std::optional<PartialFile::Failure> failure = sync.result();
+    QVERIFY2(!failure, failure ? qPrintable(failure->message) : "");
+    if (closeAndRemove)
+        return;
+    // The worker's handle was its own: the file is still open and whole.
+    QVERIFY(partial.isOpen());
+    const auto published = partial.publish(destination(), sha256Hex(data));
+    QVERIFY2(!published, published ? qPrintable(published->message) : "");
+    QCOMPARE(BackgroundTest::fileSha256(destination()), sha256Hex(data));
+}
+
+void tst_PartialFile::bigWritesKeepTheContent_data()
+{
+    QTest::addColumn<qint64>("start"); // bytes already in the file, kept by the resume
+    QTest::newRow("from zero") << qint64(0);
+    QTest::newRow("resumed at an odd offset") << 3 * 1024 * KiB + 5;
+}
+
+// More than two writeback slices, in 1 MiB writes: handing the bytes to the disk as they come
+// must not change a byte of them, nor the running hash.
+void tst_PartialFile::bigWritesKeepTheContent()
+{
+    QFETCH(qint64, start);
+    constexpr qint64 MiB = 1024 * KiB;
+    constexpr char seed = 17;
+    const qint64 size = start + 18 * MiB + 7;
+    QCryptographicHash expected(QCryptographicHash::Sha256);
+    if (start > 0) {
+        const QByteArray kept = content(start, seed);
+        QVERIFY(BackgroundTest::writeFile(partialPath(), kept));
+        expected.addData(kept);
+    }
+
+    PartialFile partial(partialPath());
+    partial.setHashing(true);
+    qint64 offset = -1;
+    QVERIFY(!partial.openForResume(resumableRow(), &offset));
+    QCOMPARE(offset, start);
+    for (qint64 at = start; at < size; at += MiB) {
+        const QByteArray block = content(qMin(MiB, size - at), seed, at);
+        QCOMPARE(partial.write(block.constData(), block.size()), qint64(block.size()));
+        expected.addData(block);
+    }
+    const auto failure = partial.publish(destination(), expected.result().toHex());
+    QVERIFY2(!failure, failure ? qPrintable(failure->message) : "");
+    QCOMPARE(partial.bytesReadForHash(), start);
+
+    QFile file(destination());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.size(), size);
+    for (qint64 at = 0; at < size; at += MiB) {
+        const QByteArray block = file.read(MiB);
+        QVERIFY2(block == content(qMin(MiB, size - at), seed, at),
+                 qPrintable(QStringLiteral("the MiB at %1 differs").arg(at)));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_PartialFile)

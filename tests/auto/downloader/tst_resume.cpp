@@ -65,6 +65,7 @@ private Q_SLOTS:
     void backoffWaitsForClock_data();
     void backoffWaitsForClock();
     void cancelDeletesPartialData();
+    void checkpointsWhileRunning();
 
 private:
     bool seedCrashedOwner(const Entity &e,
@@ -463,6 +464,71 @@ void tst_Resume::cancelDeletesPartialData()
     QVERIFY(!dl.cancel(kId));
     QTRY_COMPARE(h->server.openConnections(), 0);
     QCOMPARE(h->server.requestCount("/f"), 1);
+}
+
+// Unforced checkpoints fsync off the event loop and record their offset when the fsync ends:
+// the stored offset moves while the body is still coming, never past the bytes on the disk.
+void tst_Resume::checkpointsWhileRunning()
+{
+    const auto e = entity(2 * kMiB);
+    // Many checkpoint intervals' worth of body, then held until released: the transfer is
+    // certainly unfinished while the store is looked at.
+    const qint64 stallAt = 512 * 1024;
+    Fault slow = throttled(256 * 1024);
+    slow.stallAfterBytes = stallAt;
+    h->server.setRoute("/f", route(e, {slow}));
+    SessionConfiguration cfg = h->config(0);
+    // A stall's forced checkpoint would record an offset too, and hide a missing background one.
+    cfg.setStallTimeout(10min);
+    QCOMPARE(cfg.checkpointInterval(), 50ms);
+    Downloader dl(cfg);
+    auto f = dl.networkResponse(h->request("/f"), kId, h->dest());
+
+    // Read as another process would: through a connection of its own.
+    TransferStore store(h->storePath());
+    QVERIFY(store.open());
+    std::optional<TransferRow> row;
+    qint64 highest = 0;
+    QByteArray violation;
+    const auto sample = [&] {
+        row = store.find(kId);
+        if (!row)
+            return false;
+        // The row first: the file only grows in this test, so its size read after can only be
+        // larger than when the offset was recorded.
+        const qint64 onDisk = QFileInfo(row->partialPath).size();
+        if (violation.isEmpty() && row->durableOffset > onDisk)
+            violation = "durable offset " + QByteArray::number(row->durableOffset)
+                        + " > partial file " + QByteArray::number(onDisk);
+        if (violation.isEmpty() && row->durableOffset < highest)
+            violation = "durable offset went back from " + QByteArray::number(highest) + " to "
+                        + QByteArray::number(row->durableOffset);
+        highest = qMax(highest, row->durableOffset);
+        return row->durableOffset > 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sample(), kWaitMs);
+    QVERIFY2(violation.isEmpty(), violation);
+    QCOMPARE(row->state, TransferInfo::State::Running);
+    QVERIFY(!row->result);
+    QVERIFY(!f.isFinished());
+
+    // Keep looking until the server reaches its stall point.
+    const auto stalled = [&] {
+        sample();
+        return h->server.bodyBytesSent("/f") >= stallAt;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(stalled(), kWaitMs);
+    QVERIFY(sample());
+    QVERIFY2(violation.isEmpty(), violation);
+    QCOMPARE(row->state, TransferInfo::State::Running);
+    QVERIFY(!f.isFinished());
+
+    QCOMPARE(h->server.releaseStalled("/f"), 1);
+    BG_AWAIT(f);
+    QVERIFY2(f.result().isSuccess(), describe(f.result()));
+    QCOMPARE(h->server.requestCount("/f"), 1);
+    QCOMPARE(fileSha256(h->dest()), FaultServer::contentSha256(e));
+    QCOMPARE(partialFiles(h->dest()), QStringList());
 }
 
 QTEST_GUILESS_MAIN(tst_Resume)

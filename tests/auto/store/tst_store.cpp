@@ -41,6 +41,8 @@ private Q_SLOTS:
     void claim_data();
     void claim();
     void checkpointAfterRemoval();
+    void progressWriteKeepsFullSync_data();
+    void progressWriteKeepsFullSync();
     void remoteUrl();
     void expireResults();
     void finishKeepsResult_data();
@@ -423,6 +425,88 @@ void tst_Store::checkpointAfterRemoval()
     QVERIFY(!owner.finish(id, successResult(id, 1000)));
     QVERIFY(!owner.find(id));
     QVERIFY(owner.all().isEmpty());
+}
+
+void tst_Store::progressWriteKeepsFullSync_data()
+{
+    QTest::addColumn<QString>("write");
+    for (const char *write : {"saveCheckpoint",
+                              "saveEntity",
+                              "saveAttemptState",
+                              "heartbeat",
+                              "releaseLease",
+                              "releaseAllLeases"})
+        QTest::newRow(write) << QString::fromLatin1(write);
+}
+
+// Progress writes skip the WAL's fsync for their own statement only: every other write (a
+// result, a claim) must still find synchronous=FULL, and the progress write itself must land.
+void tst_Store::progressWriteKeepsFullSync()
+{
+    QFETCH(QString, write);
+    constexpr int kFull = 2; // PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL
+
+    const QByteArray boot = FileOps::bootId();
+    TransferStore store(storePath());
+    QVERIFY(store.open());
+    const Lease me = myLease();
+    TransferRow row;
+    QCOMPARE(claimAs(store, jobRow(), me, &row), kAcquired);
+    const QString id = row.identifier;
+    QCOMPARE(store.pragma(QStringLiteral("synchronous")).toInt(), kFull);
+
+    TransferRow attempt = row;
+    attempt.state = TransferInfo::State::Waiting;
+    attempt.attempts = 3;
+    attempt.countedAttempts = 2;
+    attempt.nextAttemptAt = 123456;
+    attempt.lastError = QStringLiteral("connection reset");
+    const qint64 beat = me.heartbeat + 4321;
+
+    if (write == QLatin1String("saveCheckpoint"))
+        QVERIFY(store.saveCheckpoint(id, 4242, boot));
+    else if (write == QLatin1String("saveEntity"))
+        QVERIFY(store.saveEntity(id, 1000, 5000, "\"e\"", "Tue, 01 Sep 2026 10:00:00 GMT", boot));
+    else if (write == QLatin1String("saveAttemptState"))
+        QVERIFY(store.saveAttemptState(id, attempt));
+    else if (write == QLatin1String("heartbeat"))
+        QVERIFY(store.heartbeat(me.ownerToken, beat));
+    else if (write == QLatin1String("releaseLease"))
+        QVERIFY(store.releaseLease(id, me.ownerToken));
+    else if (write == QLatin1String("releaseAllLeases"))
+        QVERIFY(store.releaseAllLeases(me.ownerToken));
+    else
+        QFAIL("unknown write");
+
+    QCOMPARE(store.pragma(QStringLiteral("synchronous")).toInt(), kFull);
+
+    const std::optional<TransferRow> got = store.find(id);
+    QVERIFY(got);
+    const std::optional<Lease> lease = store.lease(id);
+    if (write == QLatin1String("saveCheckpoint")) {
+        QCOMPARE(got->durableOffset, 4242);
+        QCOMPARE(got->checkpointBootId, boot);
+    } else if (write == QLatin1String("saveEntity")) {
+        QCOMPARE(got->durableOffset, 1000);
+        QCOMPARE(got->total, 5000);
+        QCOMPARE(got->etag, QByteArray("\"e\""));
+        QCOMPARE(got->state, TransferInfo::State::Running);
+    } else if (write == QLatin1String("saveAttemptState")) {
+        QCOMPARE(got->state, attempt.state);
+        QCOMPARE(got->attempts, 3);
+        QCOMPARE(got->countedAttempts, 2);
+        QCOMPARE(got->nextAttemptAt, 123456);
+        QCOMPARE(got->lastError, attempt.lastError);
+    } else if (write == QLatin1String("heartbeat")) {
+        QVERIFY(lease);
+        QCOMPARE(lease->heartbeat, beat);
+    } else {
+        QVERIFY(!lease);
+    }
+
+    // And a FULL write after it still works (a result, in its own transaction).
+    QVERIFY(store.finish(id, successResult(id, 10)));
+    QCOMPARE(store.pragma(QStringLiteral("synchronous")).toInt(), kFull);
 }
 
 // A tus upload's URL survives a new connection, can be dropped, and is frozen once finished.
