@@ -287,13 +287,15 @@ bool DownloadJob::tooLarge(qint64 size)
 bool DownloadJob::noRoomFor(qint64 toCome)
 {
     const qint64 reserve = m_config.diskSpaceReserve();
-    const QStorageInfo volume(QFileInfo(m_partial.path()).absolutePath());
-    const qint64 available = volume.bytesAvailable();
+    const QString directory = QFileInfo(m_partial.path()).absolutePath();
+    const FileOps::VolumeSpace space = FileOps::volumeSpace(directory);
+    const qint64 available = space.available;
     // Where the free space cannot be told, a full disk still ends it at the failing write.
-    if (!volume.isValid() || available < 0 || available - toCome >= reserve)
+    if (available < 0 || available - toCome >= reserve)
         return false;
     abortReply();
-    if (toCome > volume.bytesTotal()) {
+    const QStorageInfo volume(directory); // for the volume's name in the message
+    if (space.total >= 0 && toCome > space.total) {
         // No amount of waiting or cleaning up makes room for this: an absurd size, not a full
         // disk to resume on later.
         fail(m_status,
@@ -302,7 +304,7 @@ bool DownloadJob::noRoomFor(qint64 toCome)
                             "volume %3 holds (%4 bytes)")
                      .arg(toCome)
                      .arg(m_row.destination, QDir::toNativeSeparators(volume.rootPath()))
-                     .arg(volume.bytesTotal()));
+                     .arg(space.total));
         return true;
     }
     NetworkResponse r = baseResponse(m_status, {});

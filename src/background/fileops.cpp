@@ -5,6 +5,7 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
+#include <QtCore/QStorageInfo>
 #include <QtCore/QSysInfo>
 
 #if defined(Q_OS_WIN)
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #endif
 
@@ -295,6 +297,26 @@ QByteArray fingerprint(const QString &path)
     return QByteArray::number(size) + ':'
            + QByteArray::number(info.lastModified().toMSecsSinceEpoch()) + ':'
            + hash.result().toHex();
+}
+
+VolumeSpace volumeSpace(const QString &path)
+{
+    VolumeSpace space;
+#if defined(Q_OS_UNIX)
+    struct statvfs info;
+    const QByteArray native = QFile::encodeName(path);
+    if (::statvfs(native.constData(), &info) == 0) {
+        space.available = qint64(info.f_bavail) * qint64(info.f_frsize);
+        space.total = qint64(info.f_blocks) * qint64(info.f_frsize);
+    }
+#else
+    const QStorageInfo volume(path);
+    if (volume.isValid()) {
+        space.available = volume.bytesAvailable();
+        space.total = volume.bytesTotal();
+    }
+#endif
+    return space;
 }
 
 QByteArray bootId()

@@ -72,6 +72,16 @@ BACKGROUND_AUTOTEST_EXPORT bool makeOrdinary(const QString &path);
 // and any ordinary change to it shows. Empty when the file cannot be read.
 BACKGROUND_AUTOTEST_EXPORT QByteArray fingerprint(const QString &path);
 
+// Free space for an unprivileged writer and size of the volume holding `path`, in bytes; -1
+// each when they cannot be told. statvfs() where it exists: QStorageInfo reads the whole mount
+// table for the same two numbers, once per download.
+struct VolumeSpace
+{
+    qint64 available = -1;
+    qint64 total = -1;
+};
+BACKGROUND_AUTOTEST_EXPORT VolumeSpace volumeSpace(const QString &path);
+
 // Changes on every boot; empty where the platform cannot tell (then nothing is trusted
 // beyond the last fsynced checkpoint). Read once per process.
 BACKGROUND_AUTOTEST_EXPORT QByteArray bootId();
