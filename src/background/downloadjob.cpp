@@ -187,6 +187,10 @@ void DownloadJob::onMetaDataChanged()
     if (tooLarge(m_total) || (m_total >= 0 && noRoomFor(m_total - m_offset)))
         return;
     m_accepted = true;
+    // A power loss may undo the first validators of a transfer: the store then holds none,
+    // and nothing of the file is trusted. Replacing validators (or an offset) must be durable.
+    const bool first = m_offset == 0 && m_row.durableOffset == 0 && m_row.etag.isEmpty()
+                       && m_row.lastModified.isEmpty();
     m_row.etag = m_reply->rawHeader("ETag");
     m_row.lastModified = m_reply->rawHeader("Last-Modified");
     m_row.total = m_total;
@@ -196,7 +200,9 @@ void DownloadJob::onMetaDataChanged()
                                       m_total,
                                       m_row.etag,
                                       m_row.lastModified,
-                                      FileOps::bootId())) {
+                                      FileOps::bootId(),
+                                      first ? TransferStore::Sync::Relaxed
+                                            : TransferStore::Sync::Full)) {
         abortReply();
         finalize(NetworkResponse::failure(
                 m_row.identifier,

@@ -74,6 +74,7 @@ std::optional<PartialFile::Failure> PartialFile::openForResume(const TransferRow
                        QStringLiteral("Cannot read back %1: %2").arg(path(), m_file.errorString())};
     m_file.seek(*offset);
     m_end = m_writebackFrom = m_waitedUpTo = *offset;
+    m_syncedEnd = -1;
     return std::nullopt;
 }
 
@@ -81,6 +82,7 @@ std::optional<PartialFile::Failure> PartialFile::truncate(qint64 size)
 {
     if (m_file.resize(size) && m_file.seek(size)) {
         m_end = m_writebackFrom = m_waitedUpTo = size;
+        m_syncedEnd = -1;
         if (m_hashing && size < m_hashed && !rehash(size))
             return Failure{
                     NetworkResponse::Error::LocalIoError,
@@ -132,9 +134,14 @@ bool PartialFile::rehash(qint64 size)
 
 bool PartialFile::sync()
 {
-    FileOps::IoError error;
-    if (FileOps::syncFile(m_file, &error))
+    // The end of a body is synced by its checkpoint and then by the publish: once is enough.
+    if (m_syncedEnd == m_end)
         return true;
+    FileOps::IoError error;
+    if (FileOps::syncFile(m_file, &error)) {
+        m_syncedEnd = m_end;
+        return true;
+    }
     m_ioFailure = failureOf(error, QStringLiteral("flush %1 to the disk"), path());
     return false;
 }

@@ -75,6 +75,7 @@ private:
     qint64 m_end = 0;           // the file position: where the next write() goes
     qint64 m_writebackFrom = 0; // bytes before this were handed to the OS's writeback
     qint64 m_waitedUpTo = 0;    // bytes before this are known to be written (not fsynced)
+    qint64 m_syncedEnd = -1;    // m_end at the last sync() here, if nothing changed since
     Failure m_ioFailure{NetworkResponse::Error::NoError, {}};
 };
 

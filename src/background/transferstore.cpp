@@ -191,9 +191,10 @@ bool TransferStore::exec(const QString &sql)
 
 // Writes that only record progress (a checkpoint, an attempt's state, a lease's heartbeat)
 // skip the WAL's fsync: after a power loss an older value of each is still true (a partial
-// file's bytes are fsynced before their offset is recorded; leases die with the boot). Not
-// saveEntity(): new validators follow a truncation, and an old ETag with an old offset over a
-// new entity's bytes would let a resume mix two entities. The
+// file's bytes are fsynced before their offset is recorded; leases die with the boot).
+// saveEntity() only when asked: new validators that follow a truncation must be durable, or
+// an old ETag with an old offset over a new entity's bytes would let a resume mix two
+// entities; a transfer's first validators replace none. The
 // next FULL commit, or SQLite's own WAL checkpoint, makes them durable; a process killed
 // without a power loss loses none of them.
 bool TransferStore::execProgress(QSqlQuery &q)
@@ -378,7 +379,7 @@ TransferStore::Claim TransferStore::claim(const TransferRow &fresh,
 {
     if (!m_open)
         return Claim::Error;
-    Transaction tx(this, Transaction::Sync::Relaxed); // see enqueue()
+    Transaction tx(this, Sync::Relaxed); // see enqueue()
     if (!tx.isActive())
         return Claim::Error;
     std::optional<TransferRow> existing = mayInsert ? insertIfNew(fresh) : find(fresh.identifier);
@@ -467,7 +468,7 @@ TransferStore::Claim TransferStore::enqueue(const TransferRow &fresh, TransferRo
     // result's commit makes every earlier one durable). The app asks for it again after the
     // restart, as it does for any unfinished transfer, and it starts over; a killed process
     // loses nothing.
-    Transaction tx(this, Transaction::Sync::Relaxed);
+    Transaction tx(this, Sync::Relaxed);
     if (!tx.isActive())
         return Claim::Error;
     const std::optional<TransferRow> existing = insertIfNew(fresh);
@@ -518,7 +519,8 @@ bool TransferStore::saveEntity(const QString &identifier,
                                qint64 total,
                                const QByteArray &etag,
                                const QByteArray &lastModified,
-                               const QByteArray &bootId)
+                               const QByteArray &bootId,
+                               Sync sync)
 {
     Statement q = statement(QStringLiteral(
             "UPDATE transfers SET durable_offset = ?, total = ?, etag = ?, last_modified = ?, "
@@ -534,7 +536,8 @@ bool TransferStore::saveEntity(const QString &identifier,
     q->addBindValue(nowMs());
     q->addBindValue(identifier);
     q->addBindValue(int(TransferInfo::State::Finished));
-    return m_open && q->exec() && q->numRowsAffected() == 1;
+    return m_open && (sync == Sync::Relaxed ? execProgress(*q) : q->exec())
+           && q->numRowsAffected() == 1;
 }
 
 bool TransferStore::saveCheckpoint(const QString &identifier,

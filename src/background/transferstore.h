@@ -142,13 +142,18 @@ public:
     bool releaseLease(const QString &identifier, const QString &ownerToken);
     bool releaseAllLeases(const QString &ownerToken);
 
+    // Relaxed: the commit skips the WAL's fsync; a power loss may undo it (see execProgress()).
+    enum class Sync { Full, Relaxed };
+
     // Each returns false when the row is gone (canceled elsewhere) or on error.
+    // Relaxed only for a transfer's first validators (offset 0, none stored before).
     bool saveEntity(const QString &identifier,
                     qint64 offset,
                     qint64 total,
                     const QByteArray &etag,
                     const QByteArray &lastModified,
-                    const QByteArray &bootId);
+                    const QByteArray &bootId,
+                    Sync sync = Sync::Full);
     bool saveCheckpoint(const QString &identifier, qint64 offset, const QByteArray &bootId);
     bool saveAttemptState(const QString &identifier, const TransferRow &row);
     // A tus upload's URL (empty: none yet, or the server forgot it).

@@ -10,7 +10,6 @@ namespace Background {
 class TransferStore::Transaction
 {
 public:
-    enum class Sync { Full, Relaxed };
     explicit Transaction(TransferStore *store, Sync sync = Sync::Full)
         : m_store(store)
         , m_relaxed(sync == Sync::Relaxed)
