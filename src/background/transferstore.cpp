@@ -199,10 +199,8 @@ bool TransferStore::exec(const QString &sql)
 // without a power loss loses none of them.
 bool TransferStore::execProgress(QSqlQuery &q)
 {
-    exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    const bool ok = q.exec();
-    exec(QStringLiteral("PRAGMA synchronous=FULL"));
-    return ok;
+    const RelaxedSync relaxed(this);
+    return q.exec();
 }
 
 bool TransferStore::open()
@@ -278,8 +276,9 @@ std::optional<TransferRow> TransferStore::find(const QString &identifier)
 {
     if (!m_open)
         return std::nullopt;
-    Statement q = statement(QStringLiteral("SELECT %1 FROM transfers WHERE identifier = ?")
-                                    .arg(QLatin1String(kColumns)));
+    static const QString sql = QStringLiteral("SELECT %1 FROM transfers WHERE identifier = ?")
+                                       .arg(QLatin1String(kColumns));
+    Statement q = statement(sql);
     q->addBindValue(identifier);
     if (!q->exec() || !q->next())
         return std::nullopt;

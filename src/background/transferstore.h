@@ -183,6 +183,7 @@ private:
     static bool isBusy(const QSqlError &error); // SQLITE_BUSY or SQLITE_LOCKED
     class Transaction;
     class Statement;
+    class RelaxedSync;
     Statement statement(const QString &sql);
 
     QString m_path;
