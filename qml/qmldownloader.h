@@ -8,7 +8,8 @@
 namespace Background {
 
 // Downloader { storePath: ...; onFinished: (identifier, response) => ... }
-class QmlDownloader : public QmlTransferClient
+// Qualified: the type registrar resolves the base (and so the inherited members) by this name.
+class QmlDownloader : public Background::QmlTransferClient
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(Downloader)

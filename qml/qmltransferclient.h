@@ -30,7 +30,8 @@ class QmlTransferClient : public QObject, public QQmlParserStatus
     // complete replaces the client with one on the new store.
     Q_PROPERTY(QString storePath READ storePath WRITE setStorePath NOTIFY storePathChanged)
     // The settings below are read when the client is created (component completion or a new
-    // storePath). The first client of a store sets the store's concurrency and allowMetered.
+    // storePath). Each new client applies its concurrency and allowMetered to the whole store (in
+    // this thread): the latest one wins.
     Q_PROPERTY(int maximumConcurrentTransfers READ maximumConcurrentTransfers WRITE
                        setMaximumConcurrentTransfers NOTIFY configurationChanged)
     Q_PROPERTY(int maximumConcurrentTransfersPerHost READ maximumConcurrentTransfersPerHost WRITE

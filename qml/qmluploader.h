@@ -8,7 +8,8 @@
 namespace Background {
 
 // Uploader { storePath: ...; onFinished: (identifier, response) => ... }
-class QmlUploader : public QmlTransferClient
+// Qualified: the type registrar resolves the base (and so the inherited members) by this name.
+class QmlUploader : public Background::QmlTransferClient
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(Uploader)

@@ -12,6 +12,9 @@ packages+=(qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qtqml
 # Hardening (issue 6): certificates for the TLS tests, clang with libFuzzer and the sanitizer
 # runtimes for the fuzz targets, llvm-symbolizer for readable sanitizer reports, clang-tidy.
 packages+=(openssl ca-certificates clang libclang-rt-14-dev llvm clang-tidy)
+# The reference (issue 8): qdoc, Python-Markdown for the guides, libclang's Python binding for
+# the check that every public member is documented.
+packages+=(qt6-documentation-tools python3-markdown python3-clang-14)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 # options and the leak suppressions (tests/sanitizers/lsan.supp) come with the build
 # (cmake/BackgroundSanitizers.cmake), so `ctest --test-dir build-asan` by hand checks the same.
 # --no-sanitizers builds a plain RelWithDebInfo tree into build/ instead.
+# It builds the HTML reference (the docs target) before the suite.
 # With no ctest arguments it also runs clang-tidy over src/ (scripts/tidy.sh, beside the suite,
 # which mostly waits on loopback and timers) and the fuzz targets (scripts/fuzz.sh, after it).
 # Arguments after that go to ctest alone, e.g. scripts/test.sh -R tst_crash or -L cli.
@@ -39,6 +40,8 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DBACKGROUND_TUS_SERVER_DIR="$tus_server_dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
       "${build_flags[@]}"
 cmake --build "$build_dir" --parallel "$(nproc)"
+# The reference: fails on any qdoc warning and on any public C++ or QML member left undocumented.
+cmake --build "$build_dir" --target docs
 
 # Loopback only; the suite never needs a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY

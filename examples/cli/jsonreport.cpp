@@ -388,6 +388,7 @@ bool isInputError(const NetworkResponse &r)
     }
 }
 
+//! [exit-codes]
 int exitCodeFor(const NetworkResponse &r)
 {
     if (isInputError(r))
@@ -404,6 +405,7 @@ int exitCodeFor(const NetworkResponse &r)
     }
     return ExitFailed;
 }
+//! [exit-codes]
 
 int worseExitCode(int a, int b)
 {

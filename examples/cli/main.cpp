@@ -23,6 +23,7 @@ namespace {
 
 Background::SessionConfiguration configurationFor(const Options &o)
 {
+    //! [session-configuration]
     Background::SessionConfiguration config;
     if (!o.storePath.isEmpty())
         config.setStorePath(o.storePath);
@@ -44,6 +45,7 @@ Background::SessionConfiguration configurationFor(const Options &o)
     config.setCaCertificates(o.caCertificates);
     // Each command says which transfers it runs; `resume` names them all.
     config.setResumeOnStart(false);
+    //! [session-configuration]
     return config;
 }
 

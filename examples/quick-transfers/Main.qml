@@ -14,13 +14,16 @@ ApplicationWindow {
     visible: true
     title: qsTr("Background transfers")
 
+    //! [downloader]
     // Unfinished downloads continue by themselves when the app starts (resumeOnStart).
     Downloader {
         id: downloader
         storePath: window.storePath
         maximumConcurrentTransfers: 3
     }
+    //! [downloader]
 
+    //! [start]
     function startDownload() {
         const url = urlField.text.trim()
         if (url.length === 0)
@@ -31,6 +34,7 @@ ApplicationWindow {
         downloader.download(url, identifier, window.downloadDir + "/" + name)
         urlField.clear()
     }
+    //! [start]
 
     header: ToolBar {
         RowLayout {
@@ -56,6 +60,7 @@ ApplicationWindow {
         anchors.margins: 6
         spacing: 4
         clip: true
+        //! [model]
         model: TransferModel {
             id: transfers
             objectName: "transfers"
@@ -68,6 +73,7 @@ ApplicationWindow {
             onCancelClicked: downloader.cancel(identifier)
             onForgetClicked: downloader.forget(identifier)
         }
+        //! [model]
         Label {
             anchors.centerIn: parent
             visible: transfers.count === 0

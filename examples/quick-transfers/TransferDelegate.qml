@@ -6,6 +6,7 @@ import QtQuick.Layouts
 Frame {
     id: row
 
+    //! [roles]
     required property string identifier
     required property string kind
     required property string stateName
@@ -18,6 +19,7 @@ Frame {
     required property int httpStatus
     required property string errorString
     required property int attempts
+    //! [roles]
 
     signal pauseClicked
     signal resumeClicked

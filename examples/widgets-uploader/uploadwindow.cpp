@@ -53,15 +53,18 @@ UploadWindow::UploadWindow(QWidget *parent)
     connect(m_start, &QPushButton::clicked, this, &UploadWindow::startUpload);
     connect(m_pause, &QPushButton::clicked, this, &UploadWindow::togglePause);
     connect(m_cancel, &QPushButton::clicked, this, &UploadWindow::cancelUpload);
+    //! [connect]
     connect(m_uploader, &Background::Uploader::progress, this, &UploadWindow::onProgress);
     connect(m_uploader, &Background::Uploader::stateChanged, this, &UploadWindow::onStateChanged);
     connect(m_uploader, &Background::Uploader::finished, this, &UploadWindow::onFinished);
+    //! [connect]
 
     if (m_uploader->storeError() != NetworkResponse::Error::NoError) {
         showIdle(m_uploader->storeErrorString());
         m_start->setEnabled(false);
         return;
     }
+    //! [pending]
     // An upload left unfinished by an earlier run continues by itself; show it.
     const QStringList pending = m_uploader->pendingIdentifiers();
     if (!pending.isEmpty()) {
@@ -76,6 +79,7 @@ UploadWindow::UploadWindow(QWidget *parent)
     } else {
         showIdle(tr("Choose a file and a URL."));
     }
+    //! [pending]
 }
 
 void UploadWindow::chooseFile()
@@ -93,6 +97,7 @@ void UploadWindow::startUpload()
         m_status->setText(tr("Choose an existing file and a valid URL."));
         return;
     }
+    //! [start]
     // The same file to the same URL is the same upload: asking again joins or resumes it.
     const QString identifier = QStringLiteral("widgets-uploader-")
                                + QString::fromLatin1(
@@ -107,6 +112,7 @@ void UploadWindow::startUpload()
     m_status->setText(tr("Uploading %1…").arg(path));
     // The result also arrives through finished(); the future is not needed here.
     m_uploader->networkResponse(QNetworkRequest(url), path, identifier, options);
+    //! [start]
 }
 
 void UploadWindow::togglePause()
@@ -171,6 +177,7 @@ void UploadWindow::onFinished(const QString &identifier, const NetworkResponse &
 {
     if (identifier != m_current)
         return;
+    //! [finished]
     switch (response.outcome()) {
     case NetworkResponse::Outcome::Success:
         m_bar->setRange(0, 1000);
@@ -192,4 +199,5 @@ void UploadWindow::onFinished(const QString &identifier, const NetworkResponse &
     }
     // Keep the store small: this app shows only the last result.
     m_uploader->forget(identifier);
+    //! [finished]
 }

@@ -6,6 +6,109 @@
 
 namespace Background {
 
+/*!
+    \class Background::TransferModel
+    \inmodule Background
+    \inheaderfile Background/transfermodel.h
+    \brief A live list model of every transfer in a store, downloads and uploads.
+
+    TransferModel is a QAbstractListModel with one row per transfer of a store, for a list in
+    a widget window (QListView, QTableView through a proxy) or in Qt Quick. Rows are ordered
+    oldest first, as the store holds them; a transfer asked for later is appended. The model
+    keeps itself up to date from the session's engine:
+
+    \list
+    \li a row appears when a transfer is asked for (or restored on start-up);
+    \li it changes with the transfer's state and progress, at most about ten times a second
+        per transfer, and dataChanged() names only the roles whose values changed;
+    \li it goes when the transfer's result is forgotten, or the transfer is canceled.
+    \endlist
+
+    A finished transfer keeps its row, with its outcome, until \c forget().
+
+    The model is a client of the store like \l Background::Downloader and
+    \l Background::Uploader, and shares their engine when they use the same store in the same
+    thread. It only shows transfers: it never starts, restores or resumes one. Not every change
+    that another process makes to a shared store is signalled here; reload() reads everything
+    again.
+
+    Each row offers the roles of Role, named for QML by roleNames(); transfer() gives the
+    whole \l Background::TransferInfo of a row. Qt::DisplayRole shows the identifier.
+
+    A proxy model that keeps only the transfers still under way, by their outcome:
+
+    \snippet transfermodel.cpp unfinished
+
+    and the model under it, with a look at the progress as it changes:
+
+    \snippet transfermodel.cpp model
+
+    In QML, the module Background offers the same model as the \c TransferModel type.
+
+    \sa Background::TransferInfo, Downloader::transfers()
+*/
+
+/*!
+    \enum Background::TransferModel::Role
+
+    The data of a row, in the order of roleNames(). Each role's name for QML is given in
+    brackets.
+
+    \value IdentifierRole
+        (\c identifier) QString: the transfer's identifier. Qt::DisplayRole returns it too.
+    \value KindRole
+        (\c kind) QString: \c download or \c upload.
+    \value UrlRole
+        (\c url) QUrl: the URL the app asked for.
+    \value LocalPathRole
+        (\c localPath) QString: the destination of a download, the source of an upload.
+    \value StateRole
+        (\c state) int: the TransferInfo::State.
+    \value StateNameRole
+        (\c stateName) QString: TransferInfo::stateName() of the state, such as \c running.
+    \value BytesDoneRole
+        (\c bytesDone) qint64: the bytes done so far (TransferInfo::bytesReceived).
+    \value BytesTotalRole
+        (\c bytesTotal) qint64: the size of the transfer, or -1 while unknown.
+    \value ProgressRole
+        (\c progress) double: the fraction done, from 0 to 1, or -1 while the size is unknown.
+        An empty file is at 1 once it succeeded.
+    \value SpeedRole
+        (\c speed) qint64: bytes per second, smoothed; 0 when unknown, and always 0 for a
+        transfer another process runs.
+    \value EtaRole
+        (\c eta) qint64: the estimated seconds left, or -1 when unknown.
+    \value OutcomeRole
+        (\c outcome) int: the NetworkResponse::Outcome of the result, or -1 while the transfer
+        is unfinished.
+    \value HttpStatusRole
+        (\c httpStatus) int: the HTTP status of the result, or 0 while unfinished or when no
+        server answered.
+    \value ErrorStringRole
+        (\c errorString) QString: the result's error, or the last transient failure of an
+        unfinished transfer; empty when there was none.
+    \value AttemptsRole
+        (\c attempts) int: the attempts started so far.
+    \value NextAttemptAtRole
+        (\c nextAttemptAt) QDateTime: when the next attempt is due; invalid unless the
+        transfer waits to retry.
+    \value PriorityRole
+        (\c priority) int: the TransferInfo::Priority.
+*/
+
+/*!
+    \property Background::TransferModel::count
+    \brief The number of rows: every transfer in the store.
+*/
+
+/*!
+    \property Background::TransferModel::storePath
+    \brief The path of the store whose transfers the model shows.
+
+    Setting it resets the model to the transfers of that store. An empty path selects the
+    default store, SessionConfiguration::defaultStorePath(); reading it then returns that
+    path.
+*/
 class TransferModelPrivate
 {
 public:
@@ -210,6 +313,15 @@ void TransferModelPrivate::update(int row, const TransferInfo &fresh)
     Q_EMIT q->dataChanged(at, at, changed);
 }
 
+/*!
+    \fn Background::TransferModel::TransferModel(QObject *parent)
+
+    Constructs a model of the default store (SessionConfiguration::defaultStorePath()) with the
+    given \a parent.
+
+    The store opens one event-loop turn later, and the rows come then, so that a store path
+    set right after construction (as QML sets its properties) opens only that store.
+*/
 TransferModel::TransferModel(QObject *parent)
     : QAbstractListModel(parent)
     , d(std::make_unique<TransferModelPrivate>(this))
@@ -227,6 +339,16 @@ TransferModel::TransferModel(QObject *parent)
     });
 }
 
+/*!
+    \fn Background::TransferModel::TransferModel(const Background::SessionConfiguration &configuration, QObject *parent)
+
+    Constructs a model of the store of \a configuration with the given \a parent. The store
+    opens at once: the rows are there when the constructor returns.
+
+    Only the store path of \a configuration matters to the model, unless the model is the
+    first client to open the store in this thread: then its session-wide settings (such as
+    SessionConfiguration::resultLifetime()) apply to the session.
+*/
 TransferModel::TransferModel(const SessionConfiguration &configuration, QObject *parent)
     : QAbstractListModel(parent)
     , d(std::make_unique<TransferModelPrivate>(this))
@@ -235,16 +357,36 @@ TransferModel::TransferModel(const SessionConfiguration &configuration, QObject 
     d->attach();
 }
 
+/*!
+    \fn Background::TransferModel::~TransferModel()
+
+    Destroys the model. The transfers go on.
+*/
 TransferModel::~TransferModel()
 {
     d->detach();
 }
 
+/*!
+    \fn QString Background::TransferModel::storePath() const
+
+    Returns the path of the store the model shows.
+
+    \sa setStorePath()
+*/
 QString TransferModel::storePath() const
 {
     return d->configuration.storePath();
 }
 
+/*!
+    \fn void Background::TransferModel::setStorePath(const QString &path)
+
+    Makes the model show the store at \a path, or the default store when \a path is empty. The
+    model is reset; countChanged() and storePathChanged() are emitted when the values change.
+
+    \sa storePath()
+*/
 void TransferModel::setStorePath(const QString &path)
 {
     const QString before = d->configuration.storePath();
@@ -264,16 +406,33 @@ void TransferModel::setStorePath(const QString &path)
         Q_EMIT storePathChanged();
 }
 
+/*!
+    \fn int Background::TransferModel::count() const
+
+    Returns the number of transfers in the model, which is rowCount().
+*/
 int TransferModel::count() const
 {
     return int(d->rows.size());
 }
 
+/*!
+    \fn int Background::TransferModel::rowCount(const QModelIndex &parent) const
+
+    Returns the number of transfers when \a parent is the invalid index of the list's root,
+    and 0 for any other (a list has no children).
+*/
 int TransferModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : count();
 }
 
+/*!
+    \fn QVariant Background::TransferModel::data(const QModelIndex &index, int role) const
+
+    Returns the value of \a role (one of Role, or Qt::DisplayRole for the identifier) for the
+    transfer at \a index; an invalid QVariant for an invalid index or an unknown role.
+*/
 QVariant TransferModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -281,6 +440,12 @@ QVariant TransferModel::data(const QModelIndex &index, int role) const
     return roleValue(d->rows.at(index.row()), role);
 }
 
+/*!
+    \fn QHash<int, QByteArray> Background::TransferModel::roleNames() const
+
+    Returns the names of the roles for QML: \c display and the names given with Role
+    (\c identifier, \c stateName, \c progress and the others).
+*/
 QHash<int, QByteArray> TransferModel::roleNames() const
 {
     return {
@@ -305,16 +470,51 @@ QHash<int, QByteArray> TransferModel::roleNames() const
     };
 }
 
+/*!
+    \fn int Background::TransferModel::indexOf(const QString &identifier) const
+
+    Returns the row of the transfer \a identifier, or -1 when the model has none. Callable
+    from QML.
+
+    \sa transfer()
+*/
 int TransferModel::indexOf(const QString &identifier) const
 {
     return d->index.value(identifier, -1);
 }
 
+/*!
+    \fn Background::TransferInfo Background::TransferModel::transfer(int row) const
+
+    Returns the whole snapshot of the transfer in \a row, with its result once it finished;
+    a default-constructed TransferInfo when \a row is out of range. Callable from QML.
+
+    \sa indexOf()
+*/
 TransferInfo TransferModel::transfer(int row) const
 {
     return row >= 0 && row < count() ? d->rows.at(row) : TransferInfo();
 }
 
+/*!
+    \fn void Background::TransferModel::reload()
+
+    Reads every transfer from the store again and resets the model. Changes that reach the
+    model by themselves need no reload; call it when another process that shares the store may
+    have changed it (asked for, paused or forgotten a transfer).
+*/
+
+/*!
+    \fn void Background::TransferModel::countChanged()
+
+    This signal is emitted when the number of rows changes.
+*/
+
+/*!
+    \fn void Background::TransferModel::storePathChanged()
+
+    This signal is emitted when the model switches to another store.
+*/
 void TransferModel::reload()
 {
     if (!d->engine)
