@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders the Markdown guides of doc/ into HTML beside the qdoc reference.
+"""Renders the Markdown guides of doc/ into HTML beside the qdoc reference, then checks links.
 
   render-guides.py DOC_DIR OUTPUT_DIR
 
@@ -59,7 +59,20 @@ def main():
         shutil.copytree(images, os.path.join(output_dir, 'images'), dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns('*.dot'))
     print('%d guides rendered into %s' % (len(guides), output_dir))
-    return 0
+
+    # Every local link and image of the whole output, qdoc's pages included, must resolve.
+    broken = []
+    for page in sorted(os.listdir(output_dir)):
+        if not page.endswith('.html'):
+            continue
+        with open(os.path.join(output_dir, page), encoding='utf-8') as source:
+            text = source.read()
+        for target in re.findall(r'(?:href|src)="([^"#:]+)(?:#[^"]*)?"', text):
+            if not os.path.exists(os.path.join(output_dir, target)):
+                broken.append('%s: %s' % (page, target))
+    for line in broken:
+        print('broken link: ' + line)
+    return 1 if broken else 0
 
 
 if __name__ == '__main__':

@@ -398,10 +398,10 @@ QFuture<NetworkResponse> Downloader::networkResponse(const QNetworkRequest &requ
     its partial data. Any other kept result is answered as it is, and a download already
     queued or running is joined.
 
-    The stored request has no sensitive headers. When a caller in this process is waiting
-    for the transfer because it was paused or another process runs it, that caller's request
-    is used, with its headers; otherwise call networkResponse() with the credentials
-    instead.
+    The stored request has no sensitive headers. A transfer queued or running in this
+    process keeps the request it has; when a caller in this process is waiting for the
+    transfer because it was paused or another process runs it, that caller's request is used,
+    with its headers; otherwise call networkResponse() with the credentials instead.
 
     An identifier the store does not know ends \c Failed with \c InvalidIdentifier.
 

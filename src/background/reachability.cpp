@@ -13,7 +13,7 @@ SystemReachability::SystemReachability(const QString &backend, QObject *parent)
     if (name.isEmpty())
         name = qEnvironmentVariable("BACKGROUND_NETWORK_BACKEND");
     if (name == QLatin1String("none")) {
-        qCInfo(lcEngine) << "network reachability checks are off";
+        qCInfo(lcNetwork) << "network reachability checks are off";
         return;
     }
     // One instance per process, shared with whoever loaded it first.
@@ -24,12 +24,12 @@ SystemReachability::SystemReachability(const QString &backend, QObject *parent)
     else
         m_hasBackend = QNetworkInformation::loadBackendByName(name);
     if (!m_hasBackend) {
-        qCInfo(lcEngine) << "no network information backend" << name
+        qCInfo(lcNetwork) << "no network information backend" << name
                          << "- transfers never wait for the network";
         return;
     }
     QNetworkInformation *info = QNetworkInformation::instance();
-    qCInfo(lcEngine) << "network information backend" << info->backendName();
+    qCInfo(lcNetwork) << "network information backend" << info->backendName();
     connect(info, &QNetworkInformation::reachabilityChanged, this, &Reachability::changed);
     connect(info, &QNetworkInformation::isMeteredChanged, this, &Reachability::changed);
 }

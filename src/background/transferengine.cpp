@@ -324,11 +324,15 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
     if (auto refusal = refuse(identifier, request.url()))
         return ready(*refusal);
     const QFileInfo source(filePath);
-    if (filePath.isEmpty() || !source.isFile() || !source.isReadable())
+    if (filePath.isEmpty() || !source.isFile() || !source.isReadable()) {
+        // The app may delete the file once the server has it: the kept result still answers.
+        if (auto kept = keptUploadResult(identifier, request.url(), source.absoluteFilePath()))
+            return ready(*kept);
         return ready(NetworkResponse::failure(
                 identifier,
                 NetworkResponse::Error::InvalidRequest,
                 QStringLiteral("'%1' is not a readable file").arg(filePath)));
+    }
     if (const QString why = Tus::checkOptions(options); !why.isEmpty())
         return ready(
                 NetworkResponse::failure(identifier, NetworkResponse::Error::InvalidRequest, why));
@@ -346,6 +350,18 @@ QFuture<NetworkResponse> TransferEngine::upload(const QNetworkRequest &request,
                                                       .toHex())
                         + QStringLiteral(".body");
     return submit(fresh, request, config);
+}
+
+std::optional<NetworkResponse> TransferEngine::keptUploadResult(const QString &identifier,
+                                                                const QUrl &url,
+                                                                const QString &absolutePath)
+{
+    const std::optional<TransferRow> row = m_store.find(identifier);
+    if (!row || !row->result || row->kind != TransferInfo::Kind::Upload || row->url != url
+        || row->destination != absolutePath) {
+        return std::nullopt;
+    }
+    return row->result;
 }
 
 TransferRow TransferEngine::freshRow(const QNetworkRequest &request,

@@ -133,6 +133,9 @@ private:
 
     // Why a request cannot even be accepted: no store, a bad identifier or URL.
     std::optional<NetworkResponse> refuse(const QString &identifier, const QUrl &url) const;
+    // The result kept for a finished upload of this URL and file, if any.
+    std::optional<NetworkResponse>
+    keptUploadResult(const QString &identifier, const QUrl &url, const QString &absolutePath);
     TransferRow freshRow(const QNetworkRequest &request,
                          const QString &identifier,
                          const QString &localPath,

@@ -6,6 +6,7 @@
 #include "tusuploadjob.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -31,6 +32,25 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                 identifier,
                 NetworkResponse::Error::InvalidIdentifier,
                 QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
+    // Queued or running here already: join it, keeping its request (the app's, with its
+    // credentials) instead of one rebuilt from the store.
+    if (m_jobs.contains(identifier) || m_pending.contains(identifier)) {
+        auto promise = std::make_shared<QPromise<NetworkResponse>>();
+        promise->start();
+        m_promises[identifier].append(promise);
+        return promise->future();
+    }
+    // An upload whose file is gone cannot continue: say so, and keep whatever the store holds
+    // (a kept Retry result stays kept instead of being reopened into a transfer that must fail).
+    if (row->kind == TransferInfo::Kind::Upload) {
+        const QFileInfo source(row->destination);
+        if (!source.isFile() || !source.isReadable()) {
+            return ready(NetworkResponse::failure(
+                    identifier,
+                    NetworkResponse::Error::SourceChanged,
+                    QStringLiteral("'%1' is no longer a readable file").arg(row->destination)));
+        }
+    }
     if (row->paused)
         m_store.setPaused(identifier, false);
     m_remotePaused.remove(identifier);
@@ -239,7 +259,7 @@ void TransferEngine::onNetworkChanged()
 {
     const bool allowed = networkAllowed();
     if (allowed != m_networkWasAllowed)
-        qCInfo(lcEngine) << "network" << (allowed ? "usable" : "not usable");
+        qCInfo(lcNetwork) << "network" << (allowed ? "usable" : "not usable");
     m_networkWasAllowed = allowed;
     if (!allowed) {
         const QStringList running = m_jobs.keys();
@@ -271,7 +291,7 @@ void TransferEngine::terminate(const QString &identifier,
         reply->deleteLater();
         // 404 and 410: the server had already dropped it, which is what was asked for.
         const bool acknowledged = (status >= 200 && status < 300) || status == 404 || status == 410;
-        qCInfo(lcEngine) << identifier << "termination answered" << status;
+        qCInfo(lcUpload) << identifier << "termination answered" << status;
         Q_EMIT terminated(identifier, acknowledged);
     });
 }

@@ -91,7 +91,7 @@ void TusUploadJob::beginAttempt()
     m_progressThisAttempt = false;
     m_roundsWithoutProgress = 0;
     m_recreated = false;
-    qCInfo(lcEngine).noquote() << m_row.identifier << "tus attempt" << m_row.attempts
+    qCInfo(lcUpload).noquote() << m_row.identifier << "tus attempt" << m_row.attempts
                                << (m_row.remoteUrl.isEmpty() ? QStringLiteral("(new upload)")
                                                              : m_row.remoteUrl.toDisplayString());
     if (m_options.tusChecksum && !m_discovered)
@@ -211,7 +211,7 @@ void TusUploadJob::onStalled()
 {
     if (!m_reply)
         return;
-    qCInfo(lcEngine) << m_row.identifier << "tus request stalled for"
+    qCInfo(lcUpload) << m_row.identifier << "tus request stalled for"
                      << m_config.stallTimeout().count() << "ms";
     dropReply();
     transient(NetworkResponse::Error::StallTimeout,
@@ -240,7 +240,7 @@ void TusUploadJob::onReplyFinished()
         m_useChecksum = status >= 200 && status < 300
                         && Tus::listsToken(headerValue(headers, "Tus-Extension"), "checksum")
                         && Tus::listsToken(headerValue(headers, "Tus-Checksum-Algorithm"), "sha1");
-        qCDebug(lcEngine) << m_row.identifier << "server takes sha1 checksums:" << m_useChecksum;
+        qCDebug(lcUpload) << m_row.identifier << "server takes sha1 checksums:" << m_useChecksum;
         if (m_row.remoteUrl.isEmpty())
             create();
         else
@@ -312,7 +312,7 @@ void TusUploadJob::onCreated(int status, const HeaderList &headers)
         canceledElsewhere();
         return;
     }
-    qCInfo(lcEngine).noquote() << m_row.identifier << "tus upload created at"
+    qCInfo(lcUpload).noquote() << m_row.identifier << "tus upload created at"
                                << url->toDisplayString();
     m_offset = 0;
     m_attemptStart = 0;
@@ -340,7 +340,7 @@ void TusUploadJob::onProbed(int status, const HeaderList &headers)
     const std::optional<qint64> length = Tus::parseOffset(lengthHeader);
     if (!lengthHeader.isEmpty() && length && *length != m_size) {
         // Not the upload of this file (a server that reused the URL): start a new one.
-        qCInfo(lcEngine) << m_row.identifier << "server's upload has length" << *length
+        qCInfo(lcUpload) << m_row.identifier << "server's upload has length" << *length
                          << "instead of" << m_size;
         recreate();
         return;
@@ -354,7 +354,7 @@ void TusUploadJob::onProbed(int status, const HeaderList &headers)
         return;
     }
     if (*offset < m_offset)
-        qCInfo(lcEngine) << m_row.identifier << "server's offset went back from" << m_offset << "to"
+        qCInfo(lcUpload) << m_row.identifier << "server's offset went back from" << m_offset << "to"
                          << *offset;
     m_offset = *offset;
     if (!acceptOffset(*offset))
@@ -433,7 +433,7 @@ void TusUploadJob::onPatched(int status, const HeaderList &headers)
 
 void TusUploadJob::recreate()
 {
-    qCInfo(lcEngine).noquote() << m_row.identifier << "the server no longer has"
+    qCInfo(lcUpload).noquote() << m_row.identifier << "the server no longer has"
                                << m_row.remoteUrl.toDisplayString() << "- creating a new upload";
     if (m_recreated) {
         protocolError(QStringLiteral("The tus server lost the upload it had just created"), 0, {});

@@ -283,8 +283,10 @@ QFuture<NetworkResponse> Uploader::networkResponse(const QNetworkRequest &reques
     Note the order of the arguments: the file comes before the identifier, unlike
     Downloader::networkResponse(), where the destination comes last.
 
-    \a filePath must name a readable file when this is called; otherwise the future is
-    already finished with \c Failed and \c InvalidRequest. The file is fingerprinted when the
+    \a filePath must name a readable file when the upload is first asked for; otherwise the
+    future is already finished with \c Failed and \c InvalidRequest. Once the upload has
+    finished, the application may delete the file: asking again for the identifier with the
+    same URL and path still answers with the kept result. The file is fingerprinted when the
     upload is first asked for, and \a options are stored with it: a later call, resume(), and
     a restart send the same body with the same method.
 
@@ -321,13 +323,15 @@ QFuture<NetworkResponse> Uploader::networkResponse(const QNetworkRequest &reques
     its first byte, a tus upload from the server's offset). Any other kept result is
     answered as it is, and an upload already queued or running is joined.
 
-    The stored request has no sensitive headers. When a caller in this process is waiting
-    for the transfer because it was paused or another process runs it, that caller's request
-    is used, with its headers; otherwise call networkResponse() with the credentials
-    instead.
+    The stored request has no sensitive headers. A transfer queued or running in this
+    process keeps the request it has; when a caller in this process is waiting for the
+    transfer because it was paused or another process runs it, that caller's request is used,
+    with its headers; otherwise call networkResponse() with the credentials instead.
 
-    An identifier the store does not know ends \c Failed with \c InvalidIdentifier, and a
-    file that is no longer readable with \c InvalidRequest.
+    An identifier the store does not know ends \c Failed with \c InvalidIdentifier. When
+    the file is no longer readable (and the upload is not queued or running here), the future
+    ends \c Failed with \c SourceChanged and the store is left as it was: a kept \c Retry
+    result stays kept, a paused upload stays paused.
 
     \sa pause(), resumeAll()
 */

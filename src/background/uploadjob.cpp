@@ -112,7 +112,7 @@ void UploadJob::beginAttempt()
     m_row.attempts += 1;
     m_row.state = TransferInfo::State::Running;
     m_engine->store().saveAttemptState(m_row.identifier, m_row);
-    qCInfo(lcEngine).noquote() << m_row.identifier << "upload attempt" << m_row.attempts << "to"
+    qCInfo(lcUpload).noquote() << m_row.identifier << "upload attempt" << m_row.attempts << "to"
                                << m_currentUrl.toDisplayString();
 
     const QByteArray method = UploadOptions::methodName(m_options.method);
@@ -155,7 +155,7 @@ void UploadJob::onReadyRead()
             // Its name is predictable: never write through a link planted there.
             if (!FileOps::openPrivateFile(m_responseFile, m_row.partialPath)
                 || !m_responseFile.resize(0)) {
-                qCWarning(lcEngine).noquote()
+                qCWarning(lcUpload).noquote()
                         << m_row.identifier << "cannot keep the answer in" << m_row.partialPath;
                 m_responseFile.close();
                 m_responseFileFailed = true; // keep what fits in the store, drop the rest
@@ -175,7 +175,7 @@ void UploadJob::keepInFile(const QByteArray &data)
     if (kept > 0)
         m_responseFile.write(data.constData(), kept);
     if (kept < data.size() && m_responseDropped == 0)
-        qCWarning(lcEngine) << m_row.identifier << "the server's answer passes" << KeptFileLimit
+        qCWarning(lcUpload) << m_row.identifier << "the server's answer passes" << KeptFileLimit
                             << "bytes; the rest is not kept";
     m_responseDropped += data.size() - kept;
 }
@@ -184,7 +184,7 @@ void UploadJob::onStalled()
 {
     if (!m_reply)
         return;
-    qCInfo(lcEngine) << m_row.identifier << "upload stalled for" << m_config.stallTimeout().count()
+    qCInfo(lcUpload) << m_row.identifier << "upload stalled for" << m_config.stallTimeout().count()
                      << "ms";
     dropReply();
     transient(NetworkResponse::Error::StallTimeout,

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void hostLimit();
     void priority_data();
     void priority();
+    void resumeOfQueuedKeepsCredentials();
     void retryWaitGivesSlotBack();
     void dueTimeSurvivesRestart();
     void restoreOnStart_data();
@@ -241,6 +242,36 @@ void tst_Scheduler::priority()
     }
     expected += QByteArrayList{"/high", "/normal", "/normal2", "/low"};
     QCOMPARE(requestOrder(h->server), expected);
+}
+
+// resume() of a transfer queued in this process joins it: the app's request, with its
+// credentials, stays the one that is sent.
+void tst_Scheduler::resumeOfQueuedKeepsCredentials()
+{
+    SessionConfiguration cfg = queueConfig(*h);
+    cfg.setMaximumConcurrentTransfers(1);
+    Downloader dl(cfg);
+    h->server.setRoute("/first", route(entity(64 * kKiB, 1), {held()}));
+    auto first = dl.networkResponse(h->request("/first"), idOf("/first"), h->dest());
+    QTRY_COMPARE(h->server.requestCount("/first"), 1);
+
+    h->server.setRoute("/secret", route(entity(16 * kKiB, 2)));
+    QNetworkRequest request = h->request("/secret");
+    request.setRawHeader("Authorization", "Bearer only-the-app-knows");
+    auto asked = dl.networkResponse(request, idOf("/secret"), h->dest(fileOf("/secret")));
+    QCOMPARE(stateOf(dl, idOf("/secret")), QStringLiteral("queued"));
+    auto resumed = dl.resume(idOf("/secret"));
+    QVERIFY(!resumed.isFinished());
+
+    QCOMPARE(h->server.releaseStalled("/first"), 1);
+    BG_AWAIT(first);
+    BG_AWAIT(asked);
+    BG_AWAIT(resumed);
+    QVERIFY2(asked.result().isSuccess(), describe(asked.result()));
+    QVERIFY2(resumed.result().isSuccess(), describe(resumed.result()));
+    const auto seen = h->server.requests("/secret");
+    QCOMPARE(seen.size(), 1);
+    QCOMPARE(seen.at(0).header("Authorization"), QByteArray("Bearer only-the-app-knows"));
 }
 
 void tst_Scheduler::retryWaitGivesSlotBack()

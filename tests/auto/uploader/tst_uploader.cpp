@@ -25,6 +25,8 @@ private Q_SLOTS:
     void rawUpload();
     void multipartUpload();
     void joinsAndKeepsResult();
+    void keptResultOutlivesSource();
+    void resumeWithSourceGoneKeepsResult();
     void sourceChangedBetweenAttempts_data();
     void sourceChangedBetweenAttempts();
     void followsSameOriginRedirect_data();
@@ -152,6 +154,59 @@ void tst_Uploader::joinsAndKeepsResult()
     BG_AWAIT(again);
     QVERIFY2(again.result().isSuccess(), describe(again.result()));
     QCOMPARE(h->server.uploads("/u").size(), 2);
+}
+
+// The app may delete its file once the server has it; asking again still gets the result.
+void tst_Uploader::keptResultOutlivesSource()
+{
+    const QString src = h->source(40 * kKiB);
+    QVERIFY(!src.isEmpty());
+    h->server.setUploadRoute("/u", uploadRoute());
+    Uploader up(h->config());
+    auto first = up.networkResponse(h->request("/u"), src, kId);
+    BG_AWAIT(first);
+    QVERIFY2(first.result().isSuccess(), describe(first.result()));
+    QVERIFY(QFile::remove(src));
+
+    auto kept = up.networkResponse(h->request("/u"), src, kId);
+    QVERIFY(kept.isFinished());
+    QVERIFY2(kept.result().isSuccess(), describe(kept.result()));
+    QCOMPARE(kept.result().body(), first.result().body());
+    QCOMPARE(h->server.uploads("/u").size(), 1);
+
+    // Another identifier or URL for the vanished file is still refused as bad input.
+    auto other = up.networkResponse(h->request("/u"), src, QStringLiteral("other"));
+    QVERIFY(other.isFinished());
+    QCOMPARE(other.result().error(), Error::InvalidRequest);
+    auto otherUrl = up.networkResponse(h->request("/v"), src, kId);
+    QVERIFY(otherUrl.isFinished());
+    QCOMPARE(otherUrl.result().error(), Error::InvalidRequest);
+}
+
+// resume() of a kept Retry whose file is gone answers SourceChanged and keeps the result,
+// instead of reopening a transfer that can only fail later.
+void tst_Uploader::resumeWithSourceGoneKeepsResult()
+{
+    const QString src = h->source(40 * kKiB);
+    QVERIFY(!src.isEmpty());
+    h->server.setUploadRoute("/u", uploadRoute({}, statusFault(503)));
+    Uploader up(h->config(0));
+    auto first = up.networkResponse(h->request("/u"), src, kId);
+    BG_AWAIT(first);
+    QCOMPARE(first.result().outcome(), Outcome::Retry);
+    QVERIFY(QFile::remove(src));
+
+    auto resumed = up.resume(kId);
+    QVERIFY(resumed.isFinished());
+    QCOMPARE(resumed.result().outcome(), Outcome::Failed);
+    QCOMPARE(resumed.result().error(), Error::SourceChanged);
+    const std::optional<Background::TransferInfo> info = up.transfer(kId);
+    QVERIFY(info.has_value());
+    QCOMPARE(info->state, Background::TransferInfo::State::Finished);
+    QVERIFY(info->result.has_value());
+    QCOMPARE(info->result->outcome(), Outcome::Retry);
+    QVERIFY(up.pendingIdentifiers().isEmpty());
+    QCOMPARE(h->server.uploads("/u").size(), 1);
 }
 
 void tst_Uploader::sourceChangedBetweenAttempts_data()
