@@ -41,9 +41,8 @@ def documented_nodes(index_path):
         for child in element:
             tag = child.tag
             name = child.get('name', '')
-            documented = child.get('documented') == 'true' or tag in ('function', 'variable',
-                                                                       'property', 'enum',
-                                                                       'typedef', 'typealias')
+            # qdoc writes a member into the index only when it is documented (an accessor: when
+            # its property is); a class node, also when only some of its members are.
             if tag in ('namespace', 'class', 'struct', 'union'):
                 if child.get('documented') == 'true':
                     found[('class', cpp_name(scope + [name]))] += 1
@@ -63,11 +62,11 @@ def documented_nodes(index_path):
                     walk(child, scope, qml_type)
             elif tag == 'function' and child.get('meta', '').startswith('macro'):
                 found[('macro', name)] += 1
-            elif tag == 'function' and documented:
+            elif tag == 'function':
                 found[('function', cpp_name(scope + [name]))] += 1
             elif tag == 'property':
                 properties.add(cpp_name(scope + [name]))
-            elif tag in ('variable', 'enum', 'typedef', 'typealias') and documented:
+            elif tag in ('variable', 'enum', 'typedef', 'typealias'):
                 found[('value', cpp_name(scope + [name]))] += 1
             else:
                 walk(child, scope, qml_type)
@@ -100,8 +99,8 @@ def declared_cpp(headers, clang_args):
         return cursor.location.file is not None and cursor.location.file.name == header
 
     def deleted(cursor):
-        tokens = [t.spelling for t in cursor.get_tokens()]
-        return len(tokens) >= 2 and tokens[-2:] == ['=', 'delete'] or tokens[-3:-1] == ['=', 'delete']
+        tokens = [t.spelling for t in cursor.get_tokens()]  # "= delete" with or without ';'
+        return ['=', 'delete'] in (tokens[-2:], tokens[-3:-1])
 
     def walk(cursor, scope, header, in_class):
         for c in cursor.get_children():
@@ -208,6 +207,7 @@ def main():
     if args.header:
         wanted, properties, problems = declared_cpp(args.header, args.clang_args)
         missing += problems
+        what = {'class': 'class', 'function': 'function', 'value': 'type, enum or field'}
         for (kind, name), count in sorted(wanted.items()):
             if not name.startswith('Background::'):
                 continue  # Q_DECLARE_METATYPE's specialisations and the like
@@ -219,7 +219,6 @@ def main():
             else:
                 have = documented[(kind, name)]
             if have < count:
-                what = {'class': 'class', 'function': 'function', 'value': 'type, enum or field'}
                 extra = '' if count == 1 else ' (%d of %d overloads documented)' % (have, count)
                 missing.append('C++ %s %s%s' % (what[kind], name, extra))
         for name in sorted(declared_macros(args.header)):

@@ -388,22 +388,13 @@ QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
                                                 const SessionConfiguration &config)
 {
     const QString identifier = fresh.identifier;
-    auto promise = std::make_shared<QPromise<NetworkResponse>>();
-    promise->start();
-    QFuture<NetworkResponse> future = promise->future();
-    const auto answer = [&](const NetworkResponse &response) {
-        promise->addResult(response);
-        promise->finish();
-        return future;
-    };
-
     const TransferJob *job = m_jobs.value(identifier);
     const auto pending = m_pending.find(identifier);
     if (job || pending != m_pending.end()) {
         const TransferRow &known = job ? job->row() : pending->row;
         if (known.url != fresh.url || known.destination != fresh.destination
             || known.kind != fresh.kind) {
-            return answer(NetworkResponse::failure(
+            return ready(NetworkResponse::failure(
                     identifier,
                     NetworkResponse::Error::IdentifierConflict,
                     QStringLiteral("'%1' is already transferring %2 with %3")
@@ -415,35 +406,42 @@ QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
             pending->config = config;
             pending->storedRequest = false;
         }
-        m_promises[identifier].append(promise); // join it
-        return future;
+        return join(identifier);
     }
 
     TransferRow row;
     switch (m_store.enqueue(fresh, &row)) {
     case TransferStore::Claim::Error:
-        return answer(NetworkResponse::failure(
+        return ready(NetworkResponse::failure(
                 identifier,
                 NetworkResponse::Error::StoreError,
                 QStringLiteral("Cannot write the transfer store %1").arg(m_store.path())));
     case TransferStore::Claim::Conflict:
-        return answer(NetworkResponse::failure(
+        return ready(NetworkResponse::failure(
                 identifier,
                 NetworkResponse::Error::IdentifierConflict,
                 QStringLiteral("'%1' is already used for %2 with %3; forget() it first")
                         .arg(identifier, row.url.toDisplayString(), row.destination)));
     case TransferStore::Claim::Finished:
-        return answer(*row.result); // the kept result, without the network
+        return ready(*row.result); // the kept result, without the network
     default:
         break;
     }
-    m_promises[identifier].append(promise);
+    const QFuture<NetworkResponse> future = join(identifier);
     if (row.paused || m_remote.contains(identifier)) {
         waitRemotely(identifier, RemoteWait{request, config, row.kind});
         return future;
     }
     enqueue(row, request, config);
     return future;
+}
+
+QFuture<NetworkResponse> TransferEngine::join(const QString &identifier)
+{
+    auto promise = std::make_shared<QPromise<NetworkResponse>>();
+    promise->start();
+    m_promises[identifier].append(promise);
+    return promise->future();
 }
 
 void TransferEngine::waitRemotely(const QString &identifier, const RemoteWait &wait)

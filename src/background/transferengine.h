@@ -179,6 +179,8 @@ private:
                    const QUrl &uploadUrl,
                    const SessionConfiguration &trust);
     static QFuture<NetworkResponse> ready(const NetworkResponse &response);
+    // A future that ends with the transfer `identifier` queued or running here.
+    QFuture<NetworkResponse> join(const QString &identifier);
 
     SessionConfiguration m_config;
     TransferStore m_store;

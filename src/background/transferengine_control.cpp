@@ -34,12 +34,8 @@ QFuture<NetworkResponse> TransferEngine::resume(const QString &identifier,
                 QStringLiteral("No transfer named '%1' in %2").arg(identifier, m_store.path())));
     // Queued or running here already: join it, keeping its request (the app's, with its
     // credentials) instead of one rebuilt from the store.
-    if (m_jobs.contains(identifier) || m_pending.contains(identifier)) {
-        auto promise = std::make_shared<QPromise<NetworkResponse>>();
-        promise->start();
-        m_promises[identifier].append(promise);
-        return promise->future();
-    }
+    if (m_jobs.contains(identifier) || m_pending.contains(identifier))
+        return join(identifier);
     // An upload whose file is gone cannot continue: say so, and keep whatever the store holds
     // (a kept Retry result stays kept instead of being reopened into a transfer that must fail).
     if (row->kind == TransferInfo::Kind::Upload) {
