@@ -427,7 +427,7 @@ QFuture<NetworkResponse> TransferEngine::submit(const TransferRow &fresh,
     default:
         break;
     }
-    const QFuture<NetworkResponse> future = join(identifier);
+    QFuture<NetworkResponse> future = join(identifier);
     if (row.paused || m_remote.contains(identifier)) {
         waitRemotely(identifier, RemoteWait{request, config, row.kind});
         return future;
